@@ -1,0 +1,46 @@
+# mynacard — see README.md. `make demo` and `make test` are all a fresh
+# Debian machine needs; both install what is missing through `make deps`.
+
+GO        ?= go
+PKGS      := ./...
+# Packages with goroutines (serving, sockets, concurrent clients) also run under -race.
+RACE_PKGS := ./vpcd/... ./emulator/...
+FUZZ_N    ?= 2000
+BIN       := bin/mynacard
+DEB_PKGS  := pcscd vsmartcard-vpcd libpcsclite-dev opensc pcsc-tools
+
+.PHONY: all deps build test test-unit test-race fuzz bench demo clean
+
+all: build
+
+# deps installs the PC/SC stack the integration tests drive. As root it uses
+# apt-get; otherwise it says what to run.
+deps:
+	@bash scripts/deps.sh $(DEB_PKGS)
+
+build:
+	$(GO) build -o $(BIN) ./cmd/mynacard
+
+test: deps build test-unit test-race fuzz
+	@echo "make test: all passed"
+
+test-unit:
+	$(GO) vet $(PKGS)
+	$(GO) test -count=1 -timeout 20m $(PKGS)
+
+test-race:
+	$(GO) test -count=1 -race -timeout 20m $(RACE_PKGS)
+
+# fuzz runs every native fuzz target for a bounded number of executions
+# (a count, not a time: go1.26.8 races on the fuzz deadline).
+fuzz:
+	@bash scripts/fuzz.sh $(FUZZ_N)
+
+bench: deps
+	@bash scripts/bench.sh
+
+demo: deps build
+	@bash scripts/demo.sh $(BIN)
+
+clean:
+	rm -rf bin
