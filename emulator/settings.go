@@ -1,5 +1,7 @@
 package emulator
 
+import "fmt"
+
 // Settings are the behaviours the spec marks UNCERTAIN (spec §14). Each is
 // one named choice, documented in docs/uncertain.md; DefaultSettings gives
 // the choice the emulator makes unless a card file says otherwise.
@@ -40,4 +42,25 @@ func DefaultSettings() Settings {
 		ExtendedReadBinary: true,
 		SelectFCI:          true,
 	}
+}
+
+// Validate reports the first field holding a value the emulator does not
+// implement.
+func (s Settings) Validate() error {
+	bad := func(field, v, want string) error {
+		return fmt.Errorf("settings: %s %q: want %s", field, v, want)
+	}
+	switch {
+	case s.CollationTries < 1 || s.CollationTries > 15:
+		return fmt.Errorf("settings: collation_tries %d: want 1..15 (63Cx shows at most 15)", s.CollationTries)
+	case s.BlockedQuery != "63C0" && s.BlockedQuery != "6984":
+		return bad("blocked_query", s.BlockedQuery, `"63C0" or "6984"`)
+	case s.QueryAfterVerify != "retries" && s.QueryAfterVerify != "9000":
+		return bad("query_after_verify", s.QueryAfterVerify, `"retries" or "9000"`)
+	case s.FaceAuthLock != "exhausted-counter":
+		return bad("face_auth_lock", s.FaceAuthLock, `"exhausted-counter"`)
+	case s.AbsentSignCert != "6982" && s.AbsentSignCert != "6A82":
+		return bad("absent_sign_cert", s.AbsentSignCert, `"6982" or "6A82"`)
+	}
+	return nil
 }

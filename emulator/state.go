@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"fmt"
 	"time"
 )
@@ -72,4 +73,95 @@ type IssuerPKI struct {
 	AuthCAKey  []byte `json:"auth_ca_key"`  // PKCS#8 DER
 	SignCACert []byte `json:"sign_ca_cert"`
 	SignCAKey  []byte `json:"sign_ca_key"`
+}
+
+// Clone returns a deep copy of s.
+func (s *State) Clone() *State {
+	c := *s
+	c.ATR = bytes.Clone(s.ATR)
+	c.Files = make(map[FileRef][]byte, len(s.Files))
+	for r, d := range s.Files {
+		c.Files[r] = bytes.Clone(d)
+	}
+	c.Keys = make(map[FileRef][]byte, len(s.Keys))
+	for r, d := range s.Keys {
+		c.Keys[r] = bytes.Clone(d)
+	}
+	c.PINs = make(map[FileRef]*PIN, len(s.PINs))
+	for r, p := range s.PINs {
+		if p == nil {
+			c.PINs[r] = nil
+			continue
+		}
+		q := *p
+		q.Value = Secret(bytes.Clone(p.Value))
+		c.PINs[r] = &q
+	}
+	c.Issuer = IssuerPKI{
+		AuthCACert: bytes.Clone(s.Issuer.AuthCACert),
+		AuthCAKey:  bytes.Clone(s.Issuer.AuthCAKey),
+		SignCACert: bytes.Clone(s.Issuer.SignCACert),
+		SignCAKey:  bytes.Clone(s.Issuer.SignCAKey),
+	}
+	return &c
+}
+
+// Validate checks that s is a card this package can run: known format
+// version and settings, every file, key and secret at a reference the
+// spec's file maps (§4) give that kind, keys that parse, secrets in their
+// format with the retry limits of §7.1.
+func (s *State) Validate() error {
+	_, err := s.compile()
+	return err
+}
+
+// maxEFSize is the largest EF a 15-bit READ BINARY offset can reach.
+const maxEFSize = 0x8000
+
+// compile validates s and indexes it for the running card.
+func (s *State) compile() (*fileSystem, error) {
+	fs, err := s.check()
+	if err != nil {
+		return nil, fmt.Errorf("emulator: invalid card state: %w", err)
+	}
+	return fs, nil
+}
+
+func (s *State) check() (*fileSystem, error) {
+	if s.FormatVersion != FormatVersion {
+		return nil, fmt.Errorf("format_version %d: this build reads version %d", s.FormatVersion, FormatVersion)
+	}
+	if err := s.Settings.Validate(); err != nil {
+		return nil, err
+	}
+	if len(s.ATR) < 2 || len(s.ATR) > 33 || s.ATR[0] != 0x3B && s.ATR[0] != 0x3F {
+		return nil, fmt.Errorf("atr % X: want 2–33 bytes starting 3B or 3F", s.ATR)
+	}
+	for ref, d := range s.Files {
+		e, ok := lookupEF(ref)
+		switch {
+		case !ok || e.kind != efBinary && e.kind != efRecord:
+			return nil, fmt.Errorf("files %v: not a data EF in the file map", ref)
+		case len(d) == 0 || len(d) > maxEFSize:
+			return nil, fmt.Errorf("files %v: %d bytes, want 1..%d", ref, len(d), maxEFSize)
+		case e.kind == efRecord:
+			if err := validRecords(d); err != nil {
+				return nil, fmt.Errorf("files %v: record EF: %w", ref, err)
+			}
+		}
+	}
+	for ref := range s.Keys {
+		if e, ok := lookupEF(ref); !ok || e.kind != efKey {
+			return nil, fmt.Errorf("keys %v: not a key EF in the file map", ref)
+		}
+	}
+	for ref := range s.PINs {
+		if e, ok := lookupEF(ref); !ok || e.kind != efPIN {
+			return nil, fmt.Errorf("pins %v: not a key reference in the file map", ref)
+		}
+	}
+	if err := validatePINs(s); err != nil {
+		return nil, err
+	}
+	return buildFS(s)
 }

@@ -1,0 +1,234 @@
+// Package emulator is a virtual My Number card (個人番号カード): the five
+// applications of spec §3 with their file maps, secrets, retry counters and
+// keys, answering command APDUs byte for byte as spec §5–§8 describe.
+package emulator
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/mynacard/mynacard/apdu"
+	"github.com/mynacard/mynacard/internal/logging"
+)
+
+// Card is the running card. It is safe for concurrent use: one mutex
+// serialises commands, as the single contact interface does.
+type Card struct {
+	mu    sync.Mutex
+	state *State
+	fs    *fileSystem
+	store Store
+	log   *logging.Logger
+	debug bool // cached: the per-APDU line costs nothing unless enabled
+	rand  io.Reader
+
+	// Session state, lost on reset (spec §7.2).
+	app      App
+	cur      *node  // current EF, nil if none
+	verified uint32 // bit n: key ref FID n of app verified this session
+}
+
+// Store persists the card state after each change to a counter, secret or
+// file. Save must not return until the state is durable.
+type Store interface {
+	Save(*State) error
+}
+
+// Option configures New.
+type Option func(*Card)
+
+// WithStore persists every state change through st. Without it the card
+// lives in memory only.
+func WithStore(st Store) Option { return func(c *Card) { c.store = st } }
+
+// WithLogger sends the card's log lines to l; at debug level it writes one
+// line per APDU.
+func WithLogger(l *logging.Logger) Option { return func(c *Card) { c.log = l } }
+
+// New validates s and starts a card holding a private copy of it. Keys are
+// parsed here, once.
+func New(s *State, opts ...Option) (*Card, error) {
+	if s == nil {
+		return nil, errors.New("emulator: nil state")
+	}
+	st := s.Clone()
+	fs, err := st.compile()
+	if err != nil {
+		return nil, err
+	}
+	c := &Card{state: st, fs: fs, log: logging.Discard(), rand: rand.Reader}
+	for _, o := range opts {
+		o(c)
+	}
+	c.debug = c.log.DebugEnabled()
+	return c, nil
+}
+
+// ATR returns the card's answer to reset.
+func (c *Card) ATR() []byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]byte(nil), c.state.ATR...)
+}
+
+// Reset is a warm reset: no application selected, no key verified.
+func (c *Card) Reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.resetSession()
+}
+
+// PowerOff removes the card from the field; the session ends as on Reset.
+func (c *Card) PowerOff() { c.Reset() }
+
+func (c *Card) resetSession() {
+	c.app, c.cur, c.verified = AppNone, nil, 0
+}
+
+// Selected reports the application currently selected (AppNone after reset).
+func (c *Card) Selected() App {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.app
+}
+
+// Issue runs an issuer operation on a copy of the state, checks the result
+// and persists it, then swaps it in and ends the session, as when the
+// municipal terminal hands the card back. If op, the check or the save
+// fails, the card keeps its old state.
+func (c *Card) Issue(op func(*State) error) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	next := c.state.Clone()
+	if err := op(next); err != nil {
+		return err
+	}
+	fs, err := next.compile()
+	if err != nil {
+		return fmt.Errorf("emulator: issuer operation left an invalid card: %w", err)
+	}
+	if c.store != nil {
+		if err := c.store.Save(next); err != nil {
+			return err
+		}
+	}
+	c.state, c.fs = next, fs
+	c.resetSession()
+	return nil
+}
+
+// Snapshot returns a deep copy of the current state.
+func (c *Card) Snapshot() *State {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.state.Clone()
+}
+
+// persist saves the state after a counter or secret changed.
+func (c *Card) persist() error {
+	if c.store == nil {
+		return nil
+	}
+	if err := c.store.Save(c.state); err != nil {
+		c.log.Error("cannot persist card state", logging.Fields{"error": err.Error()})
+		return err
+	}
+	return nil
+}
+
+// Transmit runs one command APDU and returns the response APDU. It never
+// panics and always returns at least the two status bytes.
+func (c *Card) Transmit(cmd []byte) (resp []byte) {
+	var (
+		start time.Time
+		desc  string
+	)
+	c.mu.Lock()
+	if c.debug {
+		start, desc = time.Now(), Describe(cmd, c.app)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			c.log.Error("internal error answering APDU", logging.Fields{"cmd": Describe(cmd, c.app), "panic": fmt.Sprint(r)})
+			resp = status(apdu.SWUnknown)
+		}
+		c.mu.Unlock()
+		if c.debug {
+			sw := apdu.SW(uint16(resp[len(resp)-2])<<8 | uint16(resp[len(resp)-1]))
+			c.log.Debug("apdu", logging.Fields{"cmd": desc, "sw": sw.String(), "resp_len": len(resp) - 2, "duration": time.Since(start).String()})
+		}
+	}()
+	return c.dispatch(cmd)
+}
+
+type handler func(*Card, *apdu.Command) []byte
+
+// Instructions by class: interindustry (CLA 00) and JICSAP proprietary (CLA 80).
+var (
+	isoHandlers = [256]handler{
+		0xA4: (*Card).selectFile,
+		0xB0: (*Card).readBinary,
+		0xB2: (*Card).readRecord,
+		0x20: (*Card).verify,
+		0x24: (*Card).changeSecret,
+		0x84: (*Card).getChallenge,
+		0x88: (*Card).internalAuthenticate,
+		0xCA: (*Card).getData,
+	}
+	proprietaryHandlers = [256]handler{
+		0x2A: (*Card).computeSignature,
+		0x32: (*Card).changeSecret,
+		// iPhone token "last command": physical cards refuse it (spec §2).
+		0xFC: func(*Card, *apdu.Command) []byte { return status(apdu.SWWrongLength) },
+	}
+)
+
+func (c *Card) dispatch(b []byte) []byte {
+	cmd, err := apdu.ParseCommand(b)
+	if err != nil {
+		return status(apdu.SWWrongLength)
+	}
+	cla := cmd.CLA
+	switch {
+	case cla == 0xFF || cla&0xE0 == 0xA0 || cla&0xE0 == 0xC0 || cla&0xE0 == 0xE0:
+		return status(apdu.SWCLANotSupported)
+	case cla&0x40 != 0 || cla&0x03 != 0:
+		return status(apdu.SWChannelNotSupported)
+	case cla&0x0C != 0:
+		// Secure messaging is only for a 券面入力補助AP session, which
+		// this card does not offer (spec §1.3, §4.2).
+		if cmd.INS == 0xA4 {
+			return status(apdu.SWSMNotSupported)
+		}
+		return status(apdu.SWSMError)
+	case cla&0x10 != 0:
+		return status(apdu.SWCLANotSupported) // no command chaining
+	}
+	table, other := &isoHandlers, &proprietaryHandlers
+	if cla&0x80 != 0 {
+		table, other = other, table
+	}
+	h := table[cmd.INS]
+	if h == nil {
+		if other[cmd.INS] != nil {
+			return status(apdu.SWCLANotSupported)
+		}
+		return status(apdu.SWINSNotSupported)
+	}
+	return h(c, &cmd)
+}
+
+// status is a response with no data.
+func status(sw apdu.SW) []byte { return []byte{sw.SW1(), sw.SW2()} }
+
+// withSW copies data into a new response ending in sw.
+func withSW(data []byte, sw apdu.SW) []byte {
+	out := make([]byte, len(data)+2)
+	copy(out, data)
+	out[len(data)], out[len(data)+1] = sw.SW1(), sw.SW2()
+	return out
+}

@@ -1,0 +1,197 @@
+package emulator
+
+import (
+	"bytes"
+	cryptorand "crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"math/big"
+)
+
+// Issuer (municipal terminal) operations: pure transforms of a State that
+// Card.Issue applies to a running card, and that profile generation uses
+// to derive presets. Each checks its inputs and leaves s unchanged on error.
+
+// Kinds the operations move a card between (spec §11).
+const (
+	KindFaceAuth   = "face-auth"
+	KindNoSignCert = "no-sign-cert"
+	KindNormal     = "normal"
+)
+
+// fourDigitPINs are the keys a face-auth card locks (spec §11.2: municipal
+// pages say no PIN is set at all).
+var fourDigitPINs = [...]FileRef{JPKIAuthPIN, TextPIN, JukiPIN, CommonPIN}
+
+// PINSet is the four 4-digit PINs a municipality sets when reversing a
+// face-auth card: auth (JPKI 0018), text (0011), juki and common (001C).
+type PINSet struct{ Auth, Text, Juki, Common Secret }
+
+func (p PINSet) byRef() map[FileRef]Secret {
+	return map[FileRef]Secret{JPKIAuthPIN: p.Auth, TextPIN: p.Text, JukiPIN: p.Juki, CommonPIN: p.Common}
+}
+
+// ConvertToFaceAuth makes s a 顔認証マイナンバーカード: the sign certificate
+// and key are removed, 0008 says so (00 8F 00), the sign password and the
+// 4-digit PINs get random values nobody knows and exhausted counters
+// (Settings.FaceAuthLock "exhausted-counter").
+func (s *State) ConvertToFaceAuth(rand io.Reader) error {
+	if s.Settings.FaceAuthLock != "exhausted-counter" {
+		return fmt.Errorf("emulator: face-auth lock %q not supported", s.Settings.FaceAuthLock)
+	}
+	locked := fourDigitPINs[:]
+	if s.PINs[JPKISignPassword] != nil {
+		locked = append(locked, JPKISignPassword)
+	}
+	values := make(map[FileRef]Secret, len(locked))
+	for _, ref := range locked {
+		if s.PINs[ref] == nil {
+			return fmt.Errorf("emulator: face-auth: card has no key %v", ref)
+		}
+		v, err := randomSecret(rand, ref)
+		if err != nil {
+			return fmt.Errorf("emulator: face-auth: %w", err)
+		}
+		values[ref] = v
+	}
+	if err := s.setCertStatus(0x00); err != nil {
+		return err
+	}
+	delete(s.Files, JPKISignCert)
+	delete(s.Keys, JPKISignKey)
+	for ref, v := range values {
+		p := s.PINs[ref]
+		p.Value, p.Remaining = v, 0
+	}
+	s.Kind = KindFaceAuth
+	return nil
+}
+
+// randomSecret draws a value in ref's format: digits for the 4-digit
+// PINs, digits and letters for the sign password.
+func randomSecret(rand io.Reader, ref FileRef) (Secret, error) {
+	const alnum = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	n, alphabet := 4, alnum[:10]
+	if ref == JPKISignPassword {
+		n, alphabet = 16, alnum
+	}
+	v := make(Secret, n)
+	for i := range v {
+		k, err := randInt(rand, len(alphabet))
+		if err != nil {
+			return nil, err
+		}
+		v[i] = alphabet[k]
+	}
+	return v, nil
+}
+
+func randInt(rand io.Reader, n int) (int, error) {
+	k, err := cryptorand.Int(rand, big.NewInt(int64(n)))
+	if err != nil {
+		return 0, fmt.Errorf("random value: %w", err)
+	}
+	return int(k.Int64()), nil
+}
+
+// ReverseFaceAuth ends face-auth mode: the four 4-digit PINs take the
+// given values with full counters. The card has no sign certificate until
+// InstallSignCert; its password stays blocked.
+func (s *State) ReverseFaceAuth(p PINSet) error {
+	if s.Kind != KindFaceAuth {
+		return fmt.Errorf("emulator: reverse face-auth: card kind is %q, not %q", s.Kind, KindFaceAuth)
+	}
+	vals := p.byRef()
+	for _, ref := range fourDigitPINs {
+		if s.PINs[ref] == nil {
+			return fmt.Errorf("emulator: reverse face-auth: card has no key %v", ref)
+		}
+		if err := ValidatePIN(ref, vals[ref]); err != nil {
+			return err
+		}
+	}
+	for _, ref := range fourDigitPINs {
+		s.PINs[ref].set(vals[ref])
+	}
+	s.Kind = KindNoSignCert
+	return nil
+}
+
+func (p *PIN) set(v Secret) {
+	p.Value, p.Remaining = Secret(bytes.Clone(v)), p.Max
+}
+
+// Unblock gives key ref a new value and a full counter, as the municipal
+// terminal's PIN reset does.
+func (s *State) Unblock(ref FileRef, value Secret) error {
+	p := s.PINs[ref]
+	if p == nil {
+		return fmt.Errorf("emulator: unblock: card has no key %v", ref)
+	}
+	if err := ValidatePIN(ref, value); err != nil {
+		return err
+	}
+	if ref == JPKISignPassword && s.Keys[JPKISignKey] == nil {
+		return fmt.Errorf("emulator: unblock: %v protects no sign key on this card; use InstallSignCert", ref)
+	}
+	p.set(value)
+	return nil
+}
+
+// InstallSignCert loads a sign certificate (DER), its PKCS#8 RSA-2048 key
+// and the password that opens them; 0008 byte 0 becomes 8F.
+func (s *State) InstallSignCert(cert, pkcs8Key []byte, password Secret) error {
+	c, err := x509.ParseCertificate(cert)
+	if err != nil {
+		return fmt.Errorf("emulator: sign certificate: %w", err)
+	}
+	k, err := parseKey(pkcs8Key)
+	if err != nil {
+		return fmt.Errorf("emulator: sign key: %w", err)
+	}
+	if pub, ok := c.PublicKey.(*rsa.PublicKey); !ok || !pub.Equal(&k.PublicKey) {
+		return fmt.Errorf("emulator: sign certificate does not certify the sign key")
+	}
+	if err := ValidatePIN(JPKISignPassword, password); err != nil {
+		return err
+	}
+	p := s.PINs[JPKISignPassword]
+	if p == nil {
+		p = &PIN{Max: MaxTries(JPKISignPassword, s.Settings)}
+	}
+	if err := s.setCertStatus(0x8F); err != nil {
+		return err
+	}
+	p.set(password)
+	s.PINs[JPKISignPassword] = p
+	s.Files[JPKISignCert] = bytes.Clone(cert)
+	s.Keys[JPKISignKey] = bytes.Clone(pkcs8Key)
+	if s.Kind == KindNoSignCert {
+		s.Kind = KindNormal
+	}
+	return nil
+}
+
+// setCertStatus writes byte 0 (sign certificate present) of JPKI 0008.
+func (s *State) setCertStatus(b byte) error {
+	st := s.Files[JPKICertStatus]
+	if len(st) < 3 {
+		return fmt.Errorf("emulator: card has no certificate status EF %v", JPKICertStatus)
+	}
+	st = bytes.Clone(st)
+	st[0] = b
+	s.Files[JPKICertStatus] = st
+	return nil
+}
+
+// ExhaustPIN uses up the retry counter of key ref.
+func (s *State) ExhaustPIN(ref FileRef) error {
+	p := s.PINs[ref]
+	if p == nil {
+		return fmt.Errorf("emulator: exhaust: card has no key %v", ref)
+	}
+	p.Remaining = 0
+	return nil
+}

@@ -1,0 +1,141 @@
+package emulator
+
+import (
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"fmt"
+
+	"github.com/mynacard/mynacard/apdu"
+)
+
+// Private keys and the commands that use them: COMPUTE SIGNATURE (spec
+// §5.1) and INTERNAL AUTHENTICATE (§5).
+
+const rsaBits = 2048
+
+// parseKey decodes a PKCS#8 RSA-2048 key. Go precomputes the CRT values,
+// so signing later costs what bare crypto/rsa costs.
+func parseKey(der []byte) (*rsa.PrivateKey, error) {
+	k, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, err
+	}
+	rk, ok := k.(*rsa.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("%T is not an RSA key", k)
+	}
+	if n := rk.N.BitLen(); n != rsaBits {
+		return nil, fmt.Errorf("RSA key of %d bits, want %d", n, rsaBits)
+	}
+	return rk, nil
+}
+
+// signScheme is a COMPUTE SIGNATURE P1 (spec §5.1 table).
+type signScheme struct {
+	minLen, maxLen int
+	sign           func(c *Card, k *rsa.PrivateKey, data []byte) ([]byte, error)
+}
+
+var signSchemes = [...]signScheme{
+	0x00: {1, 245, func(_ *Card, k *rsa.PrivateKey, d []byte) ([]byte, error) {
+		return rsa.SignPKCS1v15(nil, k, crypto.Hash(0), d)
+	}},
+	0x01: {1, 255, func(_ *Card, k *rsa.PrivateKey, d []byte) ([]byte, error) {
+		h := sha256.Sum256(d)
+		return rsa.SignPKCS1v15(nil, k, crypto.Hash(0), h[:])
+	}},
+	0x02: {32, 32, func(_ *Card, k *rsa.PrivateKey, d []byte) ([]byte, error) {
+		return rsa.SignPKCS1v15(nil, k, crypto.SHA256, d)
+	}},
+	0x03: {1, 255, func(_ *Card, k *rsa.PrivateKey, d []byte) ([]byte, error) {
+		h := sha256.Sum256(d)
+		return rsa.SignPKCS1v15(nil, k, crypto.SHA256, h[:])
+	}},
+	0x04: {32, 32, func(c *Card, k *rsa.PrivateKey, d []byte) ([]byte, error) {
+		return rsa.SignPSS(c.rand, k, crypto.SHA256, d, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
+	}},
+	0x05: {1, 255, func(c *Card, k *rsa.PrivateKey, d []byte) ([]byte, error) {
+		h := sha256.Sum256(d)
+		return rsa.SignPSS(c.rand, k, crypto.SHA256, h[:], &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
+	}},
+}
+
+// apKeys are the 券面 APs' own keys, which 80 2A 00 00 uses with no
+// credential.
+var apKeys = [...]uint16{AppText: TextAPKey.FID, AppVisual: VisualAPKey.FID, AppJuki: 0, AppCommon: 0}
+
+// computeSignature implements 80 2A P1 P2: P2=80 signs with the current EF,
+// 80|SFI with that key, 00 with the application's own key.
+func (c *Card) computeSignature(cmd *apdu.Command) []byte {
+	var n *node
+	switch {
+	case cmd.P2 == 0x00:
+		if int(c.app) < len(apKeys) && apKeys[c.app] != 0 {
+			n = c.fs.get(c.app, apKeys[c.app])
+		}
+		if n == nil {
+			return status(apdu.SWDataNotFound)
+		}
+	default:
+		var sw apdu.SW
+		if n, sw = c.keyRef(cmd.P2); sw != apdu.SWOK {
+			return status(sw)
+		}
+	}
+	if n.kind != efKey {
+		return status(apdu.SWIncompatibleFile)
+	}
+	if n.absent || !n.access.met(c.verified) {
+		return status(apdu.SWSecurityNotSatisfied)
+	}
+	if n.use&useSign == 0 {
+		return status(apdu.SWConditionsNotMet)
+	}
+	if int(cmd.P1) >= len(signSchemes) {
+		return status(apdu.SWIncorrectP1P2)
+	}
+	sc := signSchemes[cmd.P1]
+	switch {
+	case len(cmd.Data) == 0 || len(cmd.Data) > 255:
+		return status(apdu.SWWrongLength)
+	case len(cmd.Data) < sc.minLen || len(cmd.Data) > sc.maxLen:
+		return status(apdu.SWConditionsNotMet)
+	}
+	sig, err := sc.sign(c, n.key, cmd.Data)
+	if err != nil {
+		return status(apdu.SWUnknown)
+	}
+	return withSW(sig, apdu.SWOK)
+}
+
+// internalAuthenticate implements 00 88 00 P2: only a key marked for it
+// (common AP 0019) answers, with a deterministic sha256WithRSA signature.
+func (c *Card) internalAuthenticate(cmd *apdu.Command) []byte {
+	if cmd.P1 != 0x00 {
+		return status(apdu.SWIncorrectP1P2)
+	}
+	n, sw := c.keyRef(cmd.P2)
+	if sw != apdu.SWOK {
+		return status(sw)
+	}
+	if n.kind != efKey {
+		return status(apdu.SWIncompatibleFile)
+	}
+	if n.use&useIA == 0 {
+		if !n.access.free {
+			return status(apdu.SWSecurityNotSatisfied)
+		}
+		return status(apdu.SWConditionsNotMet)
+	}
+	if len(cmd.Data) == 0 || len(cmd.Data) > 255 {
+		return status(apdu.SWWrongLength)
+	}
+	h := sha256.Sum256(cmd.Data)
+	sig, err := rsa.SignPKCS1v15(nil, n.key, crypto.SHA256, h[:])
+	if err != nil {
+		return status(apdu.SWUnknown)
+	}
+	return withSW(sig, apdu.SWOK)
+}
