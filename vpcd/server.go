@@ -1,0 +1,312 @@
+package vpcd
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/mynacard/mynacard/internal/logging"
+)
+
+// Card is the card a Server exposes. emulator.Card satisfies it.
+type Card interface {
+	ATR() []byte
+	Transmit(cmd []byte) []byte
+	Reset()
+	PowerOff()
+}
+
+// Reconnect delays: a refused dial is cheap, and the cap bounds how long a
+// card stays away after pcscd comes back.
+const (
+	minBackoff = 50 * time.Millisecond
+	maxBackoff = 500 * time.Millisecond
+)
+
+// swNoDiagnosis answers an APDU the card could not answer in a frame.
+var swNoDiagnosis = []byte{0x6F, 0x00}
+
+// Server links one card to one vpcd slot. In normal mode vpcd listens (on
+// port CHANNELID+slot of its reader.conf entry) and the Server dials it; in
+// reversed mode (a reader.conf DEVICENAME of host:port) the Server listens
+// and vpcd dials. Either way the Server reconnects until Run's context ends,
+// so the card survives pcscd restarts with its state.
+type Server struct {
+	Card     Card
+	Addr     string // host:port to dial, or to listen on when Reversed
+	Reversed bool
+	Log      *logging.Logger // nil logs nothing
+
+	noQuickAck bool // lets benchmarks measure what TCP_QUICKACK saves
+
+	mu      sync.Mutex
+	removed bool
+	conn    net.Conn      // the live link, closed on removal
+	changed chan struct{} // closed and replaced when removed flips
+}
+
+// Run serves the card until ctx ends, then returns nil. It returns an error
+// only when it cannot start: a malformed Addr, or in reversed mode an
+// address it cannot listen on.
+func (s *Server) Run(ctx context.Context) error {
+	if _, port, err := net.SplitHostPort(s.Addr); err != nil {
+		return fmt.Errorf("vpcd: address %q: %w", s.Addr, err)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 0xFFFF {
+		return fmt.Errorf("vpcd: address %q: port must be 1-65535", s.Addr)
+	}
+	if s.Log == nil {
+		s.Log = logging.Discard()
+	}
+	if s.Reversed {
+		return s.runListen(ctx)
+	}
+	return s.runDial(ctx)
+}
+
+// Remove takes the card out of the reader: the link is closed and not
+// re-established until Insert, so pcscd reports the slot empty.
+func (s *Server) Remove() { s.setRemoved(true) }
+
+// Insert puts a removed card back.
+func (s *Server) Insert() { s.setRemoved(false) }
+
+// Inserted reports whether the card is in the reader.
+func (s *Server) Inserted() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.removed
+}
+
+func (s *Server) setRemoved(v bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.removed == v {
+		return
+	}
+	s.removed = v
+	if v && s.conn != nil {
+		s.conn.Close()
+	}
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
+}
+
+// watch returns the removed flag and a channel closed when it next flips.
+func (s *Server) watch() (removed bool, changed <-chan struct{}) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.changed == nil {
+		s.changed = make(chan struct{})
+	}
+	return s.removed, s.changed
+}
+
+// pause waits d, or until ctx ends (false) or the card is removed or
+// inserted (true, so a re-inserted card need not sit out a backoff).
+func (s *Server) pause(ctx context.Context, d time.Duration) bool {
+	_, changed := s.watch()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-changed:
+	case <-t.C:
+	}
+	return true
+}
+
+func (s *Server) runDial(ctx context.Context) error {
+	var d net.Dialer
+	delay := minBackoff
+	reachable := true // log each change between reachable and not once
+	for ctx.Err() == nil {
+		if removed, changed := s.watch(); removed {
+			select {
+			case <-ctx.Done():
+			case <-changed:
+			}
+			continue
+		}
+		c, err := d.DialContext(ctx, "tcp", s.Addr)
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			if reachable {
+				s.Log.Info("vpcd not reachable; retrying", logging.Fields{"addr": s.Addr, "err": err.Error()})
+				reachable = false
+			}
+			s.pause(ctx, delay)
+			delay = min(2*delay, maxBackoff)
+			continue
+		}
+		reachable = true
+		if s.serveConn(ctx, c) {
+			delay = minBackoff
+			continue
+		}
+		// vpcd accepted and hung up before a single frame: it is going
+		// away, so back off as if it had refused.
+		s.pause(ctx, delay)
+		delay = min(2*delay, maxBackoff)
+	}
+	return nil
+}
+
+func (s *Server) runListen(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.Addr)
+	if err != nil {
+		return fmt.Errorf("vpcd: listen for vpcd: %w", err)
+	}
+	defer ln.Close()
+	stop := context.AfterFunc(ctx, func() { ln.Close() })
+	defer stop()
+	s.Log.Info("waiting for vpcd to connect", logging.Fields{"addr": ln.Addr().String()})
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			// Out of descriptors and the like: the listener itself is fine.
+			s.Log.Warn("accept failed", logging.Fields{"err": err.Error()})
+			if !s.pause(ctx, minBackoff) {
+				return nil
+			}
+			continue
+		}
+		// A removed card still accepts, then hangs up: vpcd dials again at
+		// every presence poll and reads the hang-up as "no card".
+		s.serveConn(ctx, c)
+	}
+}
+
+// serveConn answers frames on c until it fails, ctx ends or the card is
+// removed. It reports whether at least one frame was handled. The card is
+// powered off afterwards: a reader that is gone supplies no power.
+func (s *Server) serveConn(ctx context.Context, c net.Conn) (served bool) {
+	s.mu.Lock()
+	if s.removed {
+		s.mu.Unlock()
+		c.Close()
+		return false
+	}
+	s.conn = c
+	s.mu.Unlock()
+	stop := context.AfterFunc(ctx, func() { c.Close() })
+	defer func() {
+		stop()
+		c.Close()
+		s.mu.Lock()
+		s.conn = nil
+		s.mu.Unlock()
+		s.Card.PowerOff()
+	}()
+
+	tc, _ := c.(*net.TCPConn)
+	var src io.Reader = c
+	if tc != nil {
+		// Go sets TCP_NODELAY by default; say so, since a delayed response
+		// costs a round trip per APDU.
+		tc.SetNoDelay(true)
+		if !s.noQuickAck {
+			src = &quickAckReader{tc}
+		}
+	}
+	r := bufio.NewReader(src)
+	s.Log.Info("vpcd connected", logging.Fields{"addr": c.RemoteAddr().String()})
+	var out []byte
+	for {
+		p, err := ReadFrame(r)
+		if err != nil {
+			s.logDisconnect(ctx, err)
+			return served
+		}
+		resp, answer := s.handle(p)
+		served = true
+		if !answer {
+			continue
+		}
+		out, err = AppendFrame(out[:0], resp)
+		if err == nil {
+			_, err = c.Write(out)
+		}
+		if err != nil {
+			s.logDisconnect(ctx, err)
+			return served
+		}
+	}
+}
+
+func (s *Server) logDisconnect(ctx context.Context, err error) {
+	switch {
+	case ctx.Err() != nil:
+		return
+	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
+		s.Log.Info("vpcd disconnected", nil)
+	default:
+		s.Log.Warn("vpcd link dropped", logging.Fields{"err": err.Error()})
+	}
+}
+
+// handle acts on one frame and returns the answer, if the frame gets one.
+func (s *Server) handle(p []byte) (resp []byte, answer bool) {
+	if len(p) == 1 {
+		switch p[0] {
+		case CtrlPowerOff:
+			s.Log.Debug("power off", nil)
+			s.Card.PowerOff()
+			return nil, false
+		case CtrlPowerOn, CtrlReset:
+			s.Log.Debug("power on/reset", logging.Fields{"ctrl": p[0]})
+			s.Card.Reset()
+			return nil, false
+		case CtrlATR:
+			// pcscd polls this about every 400 ms for presence; it must
+			// not touch the card's state.
+			return s.Card.ATR(), true
+		}
+		// Any other single byte can only be an APDU a client sent: answer
+		// it, since vpcd is now waiting for a response.
+	}
+	start := time.Now()
+	resp = s.transmit(p)
+	if s.Log.DebugEnabled() {
+		s.Log.Debug("apdu", apduFields(p, resp, time.Since(start)))
+	}
+	return resp, true
+}
+
+// transmit runs the command on the card. A response no frame can carry, or
+// a card that panics, gets 6F00 instead of taking down every served card.
+func (s *Server) transmit(cmd []byte) (resp []byte) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.Log.Error("card panicked; answered 6F00", logging.Fields{"panic": fmt.Sprint(v)})
+			resp = swNoDiagnosis
+		}
+	}()
+	resp = s.Card.Transmit(cmd)
+	if len(resp) < 2 || len(resp) > MaxPayload {
+		s.Log.Error("card response cannot be framed; answered 6F00", logging.Fields{"len": len(resp)})
+		return swNoDiagnosis
+	}
+	return resp
+}
+
+type quickAckReader struct{ c *net.TCPConn }
+
+func (r *quickAckReader) Read(p []byte) (int, error) {
+	// A failure here only costs latency; a dead socket fails the Read.
+	_ = quickAck(r.c)
+	return r.c.Read(p)
+}
