@@ -1,0 +1,120 @@
+package fuzz
+
+import (
+	"github.com/mynacard/mynacard/apdu"
+	"github.com/mynacard/mynacard/emulator"
+)
+
+// Step is one move of a session: a command APDU, or a warm reset of the
+// card when Reset is set.
+type Step struct {
+	Reset bool
+	Cmd   []byte
+}
+
+// Sequence is a named list of steps, e.g. a client's read of a certificate.
+type Sequence struct {
+	Name  string
+	Steps []Step
+}
+
+// Secrets are the values a sequence presents to VERIFY, by key reference.
+// A key without a value gets a well-formed wrong one.
+type Secrets map[emulator.FileRef][]byte
+
+// SecretsOf returns the secrets held by a card file.
+func SecretsOf(s *emulator.State) Secrets {
+	out := Secrets{}
+	for ref, p := range s.PINs {
+		out[ref] = append([]byte(nil), p.Value...)
+	}
+	return out
+}
+
+// value returns the secret for ref, or a value of the right shape (spec
+// §7.1) that is unlikely to be right.
+func (s Secrets) value(ref emulator.FileRef) []byte {
+	if v, ok := s[ref]; ok {
+		return v
+	}
+	return []byte(wrongShape(ref))
+}
+
+func wrongShape(ref emulator.FileRef) string {
+	switch ref {
+	case emulator.JPKISignPassword:
+		return "WRONG9"
+	case emulator.TextPINA, emulator.VisualPINA:
+		return "000000000000"
+	case emulator.TextPINB, emulator.VisualPINB:
+		return "00000000000000"
+	case emulator.VisualDOBKey:
+		return "000000"
+	}
+	return "0000"
+}
+
+func cmd(cla, ins, p1, p2 byte, data []byte, ne int) Step {
+	return Step{Cmd: apdu.Command{CLA: cla, INS: ins, P1: p1, P2: p2, Data: data, Ne: ne}.Bytes()}
+}
+
+func selectApp(a emulator.App) Step { return cmd(0x00, 0xA4, 0x04, 0x0C, a.AID(), 0) }
+func selectEF(fid uint16) Step {
+	return cmd(0x00, 0xA4, 0x02, 0x0C, []byte{byte(fid >> 8), byte(fid)}, 0)
+}
+func readBinary(off, ne int) Step { return cmd(0x00, 0xB0, byte(off>>8), byte(off), nil, ne) }
+func verifyQuery() Step           { return cmd(0x00, 0x20, 0x00, 0x80, nil, 0) }
+func verify(v []byte) Step        { return cmd(0x00, 0x20, 0x00, 0x80, v, 0) }
+
+// sha256DigestInfo is a DER DigestInfo for SHA-256 over an all-zero hash,
+// the 51-byte input every JPKI client signs (spec §5.1).
+var sha256DigestInfo = append(h("3031300D060960864801650304020105000420"), make([]byte, 32)...)
+
+// ClientSequences returns the command sequences real clients send (spec
+// §6.1–6.6 and the OpenSC bind probes), presenting the secrets in sec. They
+// seed the fuzz corpora and the APDU fuzzer's generator.
+func ClientSequences(sec Secrets) []Sequence {
+	readCert := func(name string, fid uint16, before ...Step) Sequence {
+		steps := append([]Step{selectApp(emulator.AppJPKI)}, before...)
+		steps = append(steps, selectEF(fid), readBinary(0, 4), readBinary(0, 256), readBinary(256, 256), readBinary(512, 256), readBinary(768, 256), readBinary(1024, 256), readBinary(1280, 256))
+		return Sequence{name, steps}
+	}
+	verifyRef := func(ref emulator.FileRef) []Step {
+		return []Step{selectEF(ref.FID), verify(sec.value(ref))}
+	}
+	seqs := []Sequence{
+		readCert("6.1 read auth cert (OpenSC)", 0x000A),
+		readCert("6.1 read auth CA cert", 0x000B),
+		readCert("6.1 read sign CA cert", 0x0002),
+		readCert("6.2 read sign cert", 0x0001, verifyRef(emulator.JPKISignPassword)...),
+		{"6.2 sign cert without password", []Step{selectApp(emulator.AppJPKI), selectEF(0x0001), readBinary(0, 4)}},
+		{"6.1 myna 7-byte probe", []Step{selectApp(emulator.AppJPKI), selectEF(0x000A), readBinary(0, 7), readBinary(7, 255)}},
+		{"6.3 sign with auth key", append(append([]Step{selectApp(emulator.AppJPKI)}, verifyRef(emulator.JPKIAuthPIN)...),
+			selectEF(0x0017), cmd(0x80, 0x2A, 0x00, 0x80, sha256DigestInfo, 256))},
+		{"6.3 sign with sign key", append(append([]Step{selectApp(emulator.AppJPKI)}, verifyRef(emulator.JPKISignPassword)...),
+			selectEF(0x001A), cmd(0x80, 0x2A, 0x00, 0x80, sha256DigestInfo, 256))},
+		{"6.3 sign without PIN (SFI)", []Step{selectApp(emulator.AppJPKI), cmd(0x80, 0x2A, 0x00, 0x97, sha256DigestInfo, 256)}},
+		{"6.4 OpenSC bind: PIN status", []Step{selectApp(emulator.AppJPKI), selectEF(0x0018), verifyQuery(), selectEF(0x001B), verifyQuery(),
+			selectEF(0x0006), readBinary(0, 32), selectEF(0x0008), readBinary(0, 3)}},
+		{"6.4 myna pin status", []Step{selectApp(emulator.AppText), selectEF(0x0011), verifyQuery(), selectEF(0x0014), verifyQuery(), selectEF(0x0015), verifyQuery(),
+			selectApp(emulator.AppVisual), selectEF(0x0013), verifyQuery(), selectEF(0x0012), verifyQuery()}},
+		{"6.5 text AP with PIN", append(append([]Step{selectApp(emulator.AppText)}, verifyRef(emulator.TextPIN)...),
+			selectEF(0x0001), readBinary(0, 0x11), selectEF(0x0002), readBinary(0, 7), readBinary(2, 1), readBinary(0, 0x71), selectEF(0x0003), readBinary(0, 256), readBinary(256, 256))},
+		{"6.5 text AP with 照合番号B", append(append([]Step{selectApp(emulator.AppText)}, verifyRef(emulator.TextPINB)...),
+			selectEF(0x0002), readBinary(0, 7), readBinary(0, 256), selectEF(0x0001), readBinary(0, 0x11))},
+		{"6.6 visual AP with 照合番号A", append(append([]Step{selectApp(emulator.AppVisual)}, verifyRef(emulator.VisualPINA)...),
+			selectEF(0x0002), readBinary(0, 7), readBinary(0, 256), readBinary(0x7F00, 256), selectEF(0x0005), readBinary(0, 256))},
+		{"6.6 visual AP with 照合番号B", append(append([]Step{selectApp(emulator.AppVisual)}, verifyRef(emulator.VisualPINB)...),
+			selectEF(0x0002), readBinary(0, 7), selectEF(0x0005), readBinary(0, 7))},
+		{"wrong PINs to blocking", []Step{selectApp(emulator.AppJPKI), selectEF(0x0018), verifyQuery(), verify([]byte("0000")), verify([]byte("0001")),
+			verify([]byte("0002")), verify([]byte("0003")), verifyQuery(), verify(sec.value(emulator.JPKIAuthPIN))}},
+		{"common AP record and juki PIN", []Step{selectApp(emulator.AppCommon), cmd(0x00, 0xB2, 0x01, 0x0C, nil, 256), selectEF(0x001C), verifyQuery(),
+			selectApp(emulator.AppJuki), selectEF(0x001C), verifyQuery(), verify(sec.value(emulator.JukiPIN)), cmd(0x80, 0x32, 0x00, 0x80, sec.value(emulator.JukiPIN), 0)}},
+		{"MF probes", []Step{cmd(0x00, 0xA4, 0x00, 0x00, nil, 0), selectEF(0x3F00), cmd(0x00, 0x84, 0x00, 0x00, nil, 8), cmd(0x00, 0xCA, 0x00, 0x45, nil, 256),
+			cmd(0x00, 0xCA, 0x5F, 0x51, nil, 256), cmd(0x80, 0xFC, 0x00, 0x00, nil, 0), cmd(0x00, 0xA4, 0x04, 0x00, ispAID, 256),
+			cmd(0x00, 0xA4, 0x04, 0x00, emulator.AppText.AID()[:7], 256)}},
+		{"change auth PIN", append(append([]Step{selectApp(emulator.AppJPKI)}, verifyRef(emulator.JPKIAuthPIN)...),
+			cmd(0x00, 0x24, 0x01, 0x80, sec.value(emulator.JPKIAuthPIN), 0), Step{Reset: true}, selectApp(emulator.AppJPKI), selectEF(0x0018), verifyQuery())},
+	}
+	return seqs
+}
