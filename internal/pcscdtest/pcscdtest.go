@@ -168,7 +168,9 @@ func Start(t testing.TB, slots int) *Daemon {
 }
 
 // Addr is the address the card for slot n dials.
-func (d *Daemon) Addr(slot int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(d.Base+slot)) }
+func (d *Daemon) Addr(slot int) string {
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(d.Base+slot))
+}
 
 // ReaderName is the PC/SC name of slot n.
 func (d *Daemon) ReaderName(slot int) string { return vpcd.ReaderName(slot) }
