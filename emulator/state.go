@@ -21,10 +21,14 @@ type State struct {
 	ATR           []byte   `json:"atr"`
 
 	// Files maps each EF with data to its physical bytes, filler included.
+	// Record EFs (juki 0002, common 0001 and 0002) hold their records as
+	// consecutive simple-TLV objects; a tag of 00 or FF starts filler.
 	Files map[FileRef][]byte `json:"files"`
 	// Keys maps each private-key reference to its PKCS#8 DER encoding.
 	Keys map[FileRef][]byte `json:"keys"`
-	// PINs maps each key reference that VERIFY accepts to its secret and counter.
+	// PINs maps each key reference that VERIFY accepts to its secret and
+	// counter. Max is the spec's retry limit (MaxTries); text 0012 has no
+	// value and is blocked (Max > 0, Remaining 0) as on every card.
 	PINs map[FileRef]*PIN `json:"pins"`
 
 	Issuer IssuerPKI `json:"issuer"`

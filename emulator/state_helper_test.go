@@ -123,6 +123,7 @@ func buildTestState() *State {
 			JPKIToken:           token,
 			JPKICertStatus:      {0x8F, 0x8F, 0x00},
 			JPKIAuthCert:        testCert(k.auth, "auth"),
+			{AppJPKI, 9}:        pattern(32, 13),
 			JPKIAuthCACert:      testCert(k.text, "auth CA"),
 			TextMyNumber:        myNumber,
 			TextAttributes:      append([]byte{0xFF, 0x20, 0x20}, pattern(0x20, 1)...),
