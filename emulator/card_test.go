@@ -114,7 +114,7 @@ func TestSequences(t *testing.T) {
 			{"00 B0 00 00 07", ok, file(JPKIAuthCACert, 0, 7)},
 			{"00 B0 00 07 C3", ok, file(JPKIAuthCACert, 7, 7+0xC3)},
 			{"00 B0 7F 00 00", apdu.SWWrongOffset, nil},
-			{"00 B0 8B 00 04", ok, file(JPKIAuthCACert, 0, 4)},   // SFI 0B
+			{"00 B0 8B 00 04", ok, file(JPKIAuthCACert, 0, 4)},     // SFI 0B
 			{"00 B0 8A 10 04", ok, file(JPKIAuthCert, 0x10, 0x14)}, // SFI 0A, now current
 			{"00 B0 00 00 04", ok, file(JPKIAuthCert, 0, 4)},
 		}},
