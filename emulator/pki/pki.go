@@ -124,10 +124,12 @@ func NewCA(rnd io.Reader, p Purpose, now time.Time) (*CA, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pki: %s CA key: %w", p, err)
 	}
-	return newCAWithKey(rnd, p, key, now)
+	return NewCAWithKey(rnd, p, key, now)
 }
 
-func newCAWithKey(rnd io.Reader, p Purpose, key *rsa.PrivateKey, now time.Time) (*CA, error) {
+// NewCAWithKey makes a self-signed root for an existing key, valid for ten
+// years from now.
+func NewCAWithKey(rnd io.Reader, p Purpose, key *rsa.PrivateKey, now time.Time) (*CA, error) {
 	serial, err := serialNumber(rnd)
 	if err != nil {
 		return nil, err
