@@ -1,0 +1,211 @@
+package main
+
+import (
+	"bytes"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/profile"
+)
+
+func init() {
+	register(command{name: "profile", summary: "make, inspect and describe card files", run: runProfile})
+}
+
+const profileUsage = `usage: mynacard profile <subcommand> [flags]
+
+subcommands:
+  new -o card.json [--kind KIND] [--persona persona.json] [--force]
+                    generate a card file (fresh keys and certificates)
+  show card.json    summarize a card file: holder, certificates, PIN counters
+  persona           print the default persona as JSON, PINs included, to edit
+                    and pass to 'new --persona'
+
+kinds: %s
+`
+
+func runProfile(e *env, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprintf(e.stderr, profileUsage, kindNames())
+		return errUsage
+	}
+	switch args[0] {
+	case "new":
+		return profileNew(e, args[1:])
+	case "show":
+		return profileShow(e, args[1:])
+	case "persona":
+		return profilePersona(e, args[1:])
+	case "-h", "--help", "help":
+		fmt.Fprintf(e.stderr, profileUsage, kindNames())
+		return flag.ErrHelp
+	}
+	fmt.Fprintf(e.stderr, "mynacard profile: unknown subcommand %q\n\n", args[0])
+	fmt.Fprintf(e.stderr, profileUsage, kindNames())
+	return errUsage
+}
+
+func kindNames() string {
+	var names []string
+	for _, k := range profile.Kinds() {
+		names = append(names, string(k))
+	}
+	return strings.Join(names, ", ")
+}
+
+func profileNew(e *env, args []string) error {
+	flags := newFlags(e, "profile new", "")
+	kind := flags.String("kind", string(profile.Normal), "card preset: "+kindNames())
+	personaPath := flags.String("persona", "", "persona JSON (see 'mynacard profile persona'); fields left out keep the default persona's values")
+	out := flags.String("o", "", "card file to write (required)")
+	force := flags.Bool("force", false, "overwrite an existing card file")
+	if err := parseFlags(flags, args); err != nil {
+		return err
+	}
+	if *out == "" || flags.NArg() != 0 {
+		flags.Usage()
+		return fmt.Errorf("%w: want -o card.json and no arguments", errUsage)
+	}
+	k := profile.Kind(*kind)
+	if err := k.Validate(); err != nil {
+		return err
+	}
+	p := profile.DefaultPersona()
+	if *personaPath != "" {
+		var err error
+		if p, err = readPersona(*personaPath); err != nil {
+			return err
+		}
+	}
+	if !*force {
+		if _, err := os.Lstat(*out); err == nil {
+			return fmt.Errorf("%s exists; pass --force to overwrite it", *out)
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	s, err := profile.Generate(p, k, time.Now())
+	if err != nil {
+		return err
+	}
+	if err := emulator.Save(*out, s); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "wrote %s: %s card of %s\n", *out, s.Kind, s.Holder.Name)
+	return nil
+}
+
+// readPersona reads a persona file over the default persona, refusing
+// unknown fields so that a misspelt PIN name is not silently ignored.
+func readPersona(path string) (profile.Persona, error) {
+	p := profile.DefaultPersona()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return p, fmt.Errorf("persona: %w", err)
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&p); err != nil {
+		return p, fmt.Errorf("persona %s: %w", path, err)
+	}
+	if err := p.Validate(); err != nil {
+		return p, fmt.Errorf("persona %s: %w", path, err)
+	}
+	return p, nil
+}
+
+func profilePersona(e *env, args []string) error {
+	flags := newFlags(e, "profile persona", "")
+	if err := parseFlags(flags, args); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(profile.DefaultPersona(), "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(e.stdout, "%s\n", b)
+	return err
+}
+
+func profileShow(e *env, args []string) error {
+	flags := newFlags(e, "profile show", "card.json")
+	if err := parseFlags(flags, args); err != nil {
+		return err
+	}
+	if flags.NArg() != 1 {
+		flags.Usage()
+		return fmt.Errorf("%w: want one card file", errUsage)
+	}
+	s, err := emulator.Load(flags.Arg(0))
+	if err != nil {
+		return err
+	}
+	w := e.stdout
+	h := s.Holder
+	fmt.Fprintf(w, "card file: %s\nkind:      %s\nholder:    %s (born %s, sex %s)\naddress:   %s\ncard expiry: %s\natr:       % X\n",
+		flags.Arg(0), s.Kind, h.Name, h.BirthDate.Format(time.DateOnly), h.Sex, h.Address, h.CardExpiry.Format(time.DateOnly), s.ATR)
+	fmt.Fprintln(w, "certificates:")
+	now := time.Now()
+	for _, c := range []struct {
+		ref  emulator.FileRef
+		name string
+	}{
+		{emulator.JPKIAuthCert, "auth"},
+		{emulator.JPKISignCert, "sign"},
+		{emulator.JPKIAuthCACert, "auth CA"},
+		{emulator.JPKISignCACert, "sign CA"},
+	} {
+		der, ok := s.Files[c.ref]
+		if !ok {
+			fmt.Fprintf(w, "  %-9v %-8s absent\n", c.ref, c.name)
+			continue
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			fmt.Fprintf(w, "  %-9v %-8s unparsable: %v\n", c.ref, c.name, err)
+			continue
+		}
+		state := "valid"
+		switch {
+		case now.After(cert.NotAfter):
+			state = "EXPIRED"
+		case now.Before(cert.NotBefore):
+			state = "not yet valid"
+		}
+		// The raw sequence keeps one attribute per RDN, as the card's names
+		// have; pkix.Name would print the two OUs as one.
+		var subject pkix.RDNSequence
+		if _, err := asn1.Unmarshal(cert.RawSubject, &subject); err != nil {
+			fmt.Fprintf(w, "  %-9v %-8s bad subject: %v\n", c.ref, c.name, err)
+			continue
+		}
+		fmt.Fprintf(w, "  %-9v %-8s %s\n            %s → %s (%s)\n", c.ref, c.name, subject,
+			cert.NotBefore.Format(time.DateOnly), cert.NotAfter.Format(time.DateOnly), state)
+	}
+	fmt.Fprintln(w, "PIN counters (tries left / max):")
+	refs := make([]emulator.FileRef, 0, len(s.PINs))
+	for ref := range s.PINs {
+		refs = append(refs, ref)
+	}
+	slices.SortFunc(refs, func(a, b emulator.FileRef) int { return strings.Compare(a.String(), b.String()) })
+	for _, ref := range refs {
+		p := s.PINs[ref]
+		note := ""
+		if p.Blocked() {
+			note = "  BLOCKED"
+		}
+		fmt.Fprintf(w, "  %-11v %d/%d%s\n", ref, p.Remaining, p.Max, note)
+	}
+	return nil
+}

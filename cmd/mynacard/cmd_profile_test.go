@@ -1,0 +1,157 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/profile"
+)
+
+func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(&env{stdout: &o, stderr: &e}, args)
+	return code, o.String(), e.String()
+}
+
+func TestProfileNewAndShow(t *testing.T) {
+	dir := t.TempDir()
+	for _, k := range []profile.Kind{profile.Normal, profile.FaceAuth} {
+		t.Run(string(k), func(t *testing.T) {
+			path := filepath.Join(dir, string(k)+".json")
+			code, out, errOut := runCLI(t, "profile", "new", "--kind", string(k), "-o", path)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errOut)
+			}
+			if !strings.Contains(out, "wrote "+path) {
+				t.Errorf("output %q does not name the file", out)
+			}
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fi.Mode().Perm() != 0o600 {
+				t.Errorf("mode %v, want 0600", fi.Mode().Perm())
+			}
+			s, err := emulator.Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.Kind != string(k) {
+				t.Errorf("kind %q, want %q", s.Kind, k)
+			}
+
+			code, out, errOut = runCLI(t, "profile", "show", path)
+			if code != 0 {
+				t.Fatalf("show: exit %d: %s", code, errOut)
+			}
+			for _, want := range []string{"kind:      " + string(k), "番号　花子", "jpki/000A auth", "O=JPKI-TEST", "jpki/0018"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("show output lacks %q:\n%s", want, out)
+				}
+			}
+			// Secrets never printed: PINs, the sign password, 照合番号.
+			for _, secret := range []string{"ABC123", "55021720352285", "123456789018"} {
+				if strings.Contains(out, secret) {
+					t.Errorf("show output contains the secret %q", secret)
+				}
+			}
+			wantBlocked := k == profile.FaceAuth
+			if got := strings.Contains(out, "jpki/0018   0/3  BLOCKED"); got != wantBlocked {
+				t.Errorf("auth PIN shown blocked: %v, want %v:\n%s", got, wantBlocked, out)
+			}
+		})
+	}
+}
+
+func TestProfileNewRefusesOverwrite(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "card.json")
+	if err := os.WriteFile(path, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errOut := runCLI(t, "profile", "new", "-o", path)
+	if code != 1 || !strings.Contains(errOut, "--force") {
+		t.Errorf("exit %d, stderr %q; want 1 and a hint about --force", code, errOut)
+	}
+	if b, _ := os.ReadFile(path); string(b) != "keep me" {
+		t.Error("existing file was changed")
+	}
+	if code, _, errOut := runCLI(t, "profile", "new", "--force", "-o", path); code != 0 {
+		t.Fatalf("--force: exit %d: %s", code, errOut)
+	}
+	if _, err := emulator.Load(path); err != nil {
+		t.Errorf("--force did not write a card: %v", err)
+	}
+}
+
+func TestProfilePersonaRoundTrip(t *testing.T) {
+	code, out, _ := runCLI(t, "profile", "persona")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	var p profile.Persona
+	if err := json.Unmarshal([]byte(out), &p); err != nil {
+		t.Fatalf("persona output is not JSON: %v", err)
+	}
+	if p.AuthPIN != "1234" || p.SignPassword != "ABC123" || p.MyNumber != profile.DefaultPersona().MyNumber {
+		t.Errorf("persona output lacks the default secrets: %+v", p)
+	}
+
+	dir := t.TempDir()
+	p.Name = "試験　次郎"
+	p.SignPassword = "XYZ789"
+	b, _ := json.Marshal(p)
+	personaPath := filepath.Join(dir, "persona.json")
+	os.WriteFile(personaPath, b, 0o600)
+	cardPath := filepath.Join(dir, "card.json")
+	if code, _, errOut := runCLI(t, "profile", "new", "--kind", "normal", "--persona", personaPath, "-o", cardPath); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	s, err := emulator.Load(cardPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Holder.Name != "試験　次郎" || string(s.PINs[emulator.JPKISignPassword].Value) != "XYZ789" {
+		t.Errorf("card does not carry the edited persona: name %q", s.Holder.Name)
+	}
+}
+
+func TestProfileErrors(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.json")
+	os.WriteFile(bad, []byte(`{"my_number": "123456789012"}`), 0o600)
+	unknown := filepath.Join(dir, "unknown.json")
+	os.WriteFile(unknown, []byte(`{"auth_pn": "1234"}`), 0o600)
+	out := filepath.Join(dir, "card.json")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"no subcommand", []string{"profile"}, 2, "subcommands"},
+		{"unknown subcommand", []string{"profile", "frob"}, 2, `unknown subcommand "frob"`},
+		{"no output", []string{"profile", "new"}, 2, "-o"},
+		{"bad kind", []string{"profile", "new", "--kind", "gold", "-o", out}, 1, `unknown kind "gold"`},
+		{"bad check digit", []string{"profile", "new", "--persona", bad, "-o", out}, 1, "my_number: check digit"},
+		{"unknown persona field", []string{"profile", "new", "--persona", unknown, "-o", out}, 1, "auth_pn"},
+		{"missing persona", []string{"profile", "new", "--persona", filepath.Join(dir, "none.json"), "-o", out}, 1, "no such file"},
+		{"show missing", []string{"profile", "show", filepath.Join(dir, "none.json")}, 1, "no such file"},
+		{"show two files", []string{"profile", "show", "a", "b"}, 2, "usage: mynacard profile show"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := runCLI(t, tc.args...)
+			if code != tc.code || !strings.Contains(errOut, tc.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, errOut, tc.code, tc.want)
+			}
+		})
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a failed profile new left a card file")
+	}
+}
