@@ -278,12 +278,8 @@ func (s *Server) handle(p []byte) (resp []byte, answer bool) {
 		// Any other single byte can only be an APDU a client sent: answer
 		// it, since vpcd is now waiting for a response.
 	}
-	start := time.Now()
-	resp = s.transmit(p)
-	if s.Log.DebugEnabled() {
-		s.Log.Debug("apdu", apduFields(p, resp, time.Since(start)))
-	}
-	return resp, true
+	// The card logs each APDU itself, knowing what it addresses.
+	return s.transmit(p), true
 }
 
 // transmit runs the command on the card. A response no frame can carry, or
