@@ -1,0 +1,119 @@
+package profile
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMyNumberCheckDigit(t *testing.T) {
+	// Numbers published as valid examples, plus hand-computed edge cases
+	// for remainders 1 (…060) and 0 with a non-zero sum (…2100): check digit 0.
+	for _, n := range []string{"123456789018", "111111111118", "000000000000", "537686677188", "100000000005", "000000000060", "000000002100"} {
+		if err := CheckMyNumber(n); err != nil {
+			t.Errorf("CheckMyNumber(%s): %v", n, err)
+		}
+	}
+	for _, n := range []string{"123456789012", "111111111111", "12345678901", "1234567890188", "12345678901a", "１２３４５６７８９０１８"} {
+		if err := CheckMyNumber(n); err == nil {
+			t.Errorf("CheckMyNumber(%s) accepted", n)
+		}
+	}
+	if err := CheckMyNumber(DefaultPersona().MyNumber); err != nil {
+		t.Errorf("default persona: %v", err)
+	}
+}
+
+func TestCollationB(t *testing.T) {
+	for _, tc := range []struct {
+		birth, expiry, code, want string
+	}{
+		{"1980-02-17", "2035-02-17", "2285", "55021720352285"}, // spec §7.3 test card
+		{"2020-02-24", "2030-02-24", "0001", "02022420300001"}, // 令和2年 (nfcpy's example)
+		{"1989-01-07", "2030-01-07", "1234", "64010720301234"}, // last day of 昭和
+		{"1989-01-08", "2030-01-08", "1234", "01010820301234"}, // first day of 平成
+		{"2019-04-30", "2029-04-30", "9999", "31043020299999"}, // last day of 平成
+		{"2019-05-01", "2029-05-01", "9999", "01050120299999"}, // first day of 令和
+		{"1926-12-24", "2030-12-24", "0000", "15122420300000"}, // 大正15
+		{"1912-07-29", "2030-07-29", "0000", "45072920300000"}, // 明治45
+	} {
+		b, _ := time.Parse(time.DateOnly, tc.birth)
+		e, _ := time.Parse(time.DateOnly, tc.expiry)
+		got, err := CollationB(b, e, tc.code)
+		if err != nil || got != tc.want {
+			t.Errorf("CollationB(%s, %s, %s) = %q, %v; want %q", tc.birth, tc.expiry, tc.code, got, err, tc.want)
+		}
+		if dob, _ := BirthDateKey(b); dob != tc.want[:6] {
+			t.Errorf("BirthDateKey(%s) = %q, want %q", tc.birth, dob, tc.want[:6])
+		}
+	}
+	if _, err := CollationB(time.Date(1850, 1, 1, 0, 0, 0, 0, time.UTC), time.Now(), "1234"); err == nil {
+		t.Error("a birth date before 明治 gave a 照合番号B")
+	}
+	if _, err := CollationB(time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC), time.Now(), "12a4"); err == nil {
+		t.Error("a bad security code gave a 照合番号B")
+	}
+}
+
+func TestPersonaValidate(t *testing.T) {
+	if p := DefaultPersona(); p.Validate() != nil {
+		t.Fatalf("default persona invalid: %v", p.Validate())
+	}
+	for _, tc := range []struct {
+		field  string
+		edit   func(*Persona)
+		reason string
+	}{
+		{"name", func(p *Persona) { p.Name = "" }, "missing"},
+		{"name", func(p *Persona) { p.Name = strings.Repeat("長", 61) }, "61 characters"},
+		{"name", func(p *Persona) { p.Name = "a\x00b" }, "control"},
+		{"address", func(p *Persona) { p.Address = "\xff\xfe" }, "UTF-8"},
+		{"prefecture", func(p *Persona) { p.Prefecture = "" }, "missing"},
+		{"city", func(p *Persona) { p.City = "" }, "missing"},
+		{"my_number", func(p *Persona) { p.MyNumber = "123456789012" }, "check digit is 2, want 8"},
+		{"my_number", func(p *Persona) { p.MyNumber = "1234" }, "want 12 digits"},
+		{"sex", func(p *Persona) { p.Sex = "M" }, "JIS X 0303"},
+		{"birth_date", func(p *Persona) { p.BirthDate = time.Time{} }, "missing"},
+		{"birth_date", func(p *Persona) { p.BirthDate = time.Date(1860, 1, 1, 0, 0, 0, 0, time.UTC) }, "明治"},
+		{"card_expiry", func(p *Persona) { p.CardExpiry = time.Time{} }, "missing"},
+		{"card_expiry", func(p *Persona) { p.CardExpiry = p.BirthDate }, "after the birth date"},
+		{"security_code", func(p *Persona) { p.SecurityCode = "12345" }, "4 digits"},
+		{"municipality_code", func(p *Persona) { p.MunicipalityCode = "1310" }, "5 digits"},
+		{"auth_pin", func(p *Persona) { p.AuthPIN = "12345" }, "4 digits"},
+		{"sign_password", func(p *Persona) { p.SignPassword = "abc123" }, "A–Z"},
+		{"sign_password", func(p *Persona) { p.SignPassword = "AB12" }, "6–16"},
+		{"text_pin", func(p *Persona) { p.TextPIN = "12a4" }, "4 digits"},
+		{"juki_pin", func(p *Persona) { p.JukiPIN = "" }, "4 digits"},
+		{"common_pin", func(p *Persona) { p.CommonPIN = "123" }, "4 digits"},
+	} {
+		t.Run(tc.field+"/"+tc.reason, func(t *testing.T) {
+			p := DefaultPersona()
+			tc.edit(&p)
+			err := p.Validate()
+			var pe *PersonaError
+			if !errors.As(err, &pe) || pe.Field != tc.field || !strings.Contains(err.Error(), tc.reason) {
+				t.Errorf("error %v, want field %s with %q", err, tc.field, tc.reason)
+			}
+			if _, err := Generate(p, Normal, time.Now()); err == nil {
+				t.Error("Generate accepted the invalid persona")
+			}
+		})
+	}
+	p := DefaultPersona()
+	p.AuthPIN = "98765"
+	if err := p.Validate(); err == nil || strings.Contains(err.Error(), "98765") {
+		t.Errorf("error %v quotes the rejected PIN", err)
+	}
+}
+
+func TestKindValidate(t *testing.T) {
+	for _, k := range Kinds() {
+		if err := k.Validate(); err != nil {
+			t.Error(err)
+		}
+	}
+	if _, err := Default("gold"); err == nil || !strings.Contains(err.Error(), "normal, face-auth") {
+		t.Errorf("Default(gold): %v", err)
+	}
+}
