@@ -1,0 +1,145 @@
+package conformance
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/profile"
+)
+
+// Card kinds, as the profile presets and State.Kind name them.
+const (
+	KindNormal       = string(profile.Normal)
+	KindFaceAuth     = string(profile.FaceAuth)
+	KindNoSignCert   = string(profile.NoSignCert)
+	KindPINBlocked   = string(profile.PINBlocked)
+	KindExpiredCerts = string(profile.ExpiredCerts)
+)
+
+// Kinds lists the card kinds the catalogue knows.
+var Kinds = []string{KindNormal, KindFaceAuth, KindNoSignCert, KindPINBlocked, KindExpiredCerts}
+
+// Profile is what the suite knows about the card under test: its kind and
+// the secrets the caller is willing to have the suite present. A secret
+// that is absent is never sent, so cases that need it are skipped.
+type Profile struct {
+	// Kind is one of Kinds, or "" when unknown (the runner then detects it).
+	Kind string
+	// Secrets maps key references to their values: both PINs and
+	// 照合番号 (text 0014 and visual 0013 hold the My Number).
+	Secrets map[emulator.FileRef]emulator.Secret
+	// Tries maps key references to their retry limit, where known.
+	Tries map[emulator.FileRef]int
+}
+
+// Spec §7.1: the retry limits that every source agrees on.
+var specTries = map[emulator.FileRef]int{
+	emulator.JPKIAuthPIN:      3,
+	emulator.JPKISignPassword: 5,
+	emulator.TextPIN:          3,
+	emulator.JukiPIN:          3,
+}
+
+// ProfileFromState is what the suite may know of an emulated card: all of
+// its secrets and limits, and its kind.
+func ProfileFromState(s *emulator.State) Profile {
+	p := Profile{Kind: s.Kind, Secrets: map[emulator.FileRef]emulator.Secret{}, Tries: map[emulator.FileRef]int{}}
+	for ref, pin := range s.PINs {
+		p.Secrets[ref] = slices.Clone(pin.Value)
+		p.Tries[ref] = pin.Max
+	}
+	return p
+}
+
+// pinsFile is the JSON form of a Profile for a real card, with names a
+// card holder recognises rather than key references.
+type pinsFile struct {
+	Kind           string `json:"kind"`
+	AuthPIN        string `json:"auth_pin"`
+	SignPassword   string `json:"sign_password"`
+	TextPIN        string `json:"text_pin"`
+	JukiPIN        string `json:"juki_pin"`
+	CommonPIN      string `json:"common_pin"`
+	MyNumber       string `json:"my_number"`      // 照合番号A
+	CollationB     string `json:"collation_b"`    // 照合番号B, 14 digits (spec §7.3)
+	BirthDateKey   string `json:"birth_date_key"` // visual AP key 0011: 和暦 YYMMDD
+	CollationTries int    `json:"collation_tries"`
+}
+
+// LoadProfile reads a pins file: a JSON object with any of kind, auth_pin,
+// sign_password, text_pin, juki_pin, common_pin, my_number, collation_b,
+// birth_date_key and collation_tries. Errors name the file and never
+// repeat a secret.
+func LoadProfile(path string) (Profile, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Profile{}, fmt.Errorf("conformance: pins file: %w", err)
+	}
+	p, err := ParseProfile(b)
+	if err != nil {
+		return Profile{}, fmt.Errorf("conformance: pins file %s: %w", path, err)
+	}
+	return p, nil
+}
+
+// ParseProfile decodes the JSON form LoadProfile reads.
+func ParseProfile(b []byte) (Profile, error) {
+	var f pinsFile
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		// json's messages quote field names and types, never values.
+		return Profile{}, err
+	}
+	if f.Kind != "" && !slices.Contains(Kinds, f.Kind) {
+		return Profile{}, fmt.Errorf("kind %q: want one of %v", f.Kind, Kinds)
+	}
+	p := Profile{Kind: f.Kind, Secrets: map[emulator.FileRef]emulator.Secret{}, Tries: map[emulator.FileRef]int{}}
+	for ref, n := range specTries {
+		p.Tries[ref] = n
+	}
+	set := []struct {
+		field string
+		value string
+		refs  []emulator.FileRef
+	}{
+		{"auth_pin", f.AuthPIN, []emulator.FileRef{emulator.JPKIAuthPIN}},
+		{"sign_password", f.SignPassword, []emulator.FileRef{emulator.JPKISignPassword}},
+		{"text_pin", f.TextPIN, []emulator.FileRef{emulator.TextPIN}},
+		{"juki_pin", f.JukiPIN, []emulator.FileRef{emulator.JukiPIN}},
+		{"common_pin", f.CommonPIN, []emulator.FileRef{emulator.CommonPIN}},
+		{"my_number", f.MyNumber, []emulator.FileRef{emulator.TextPINA, emulator.VisualPINA}},
+		{"collation_b", f.CollationB, []emulator.FileRef{emulator.TextPINB, emulator.VisualPINB}},
+		{"birth_date_key", f.BirthDateKey, []emulator.FileRef{emulator.VisualDOBKey}},
+	}
+	for _, s := range set {
+		if s.value == "" {
+			continue
+		}
+		for _, ref := range s.refs {
+			if err := emulator.ValidatePIN(ref, []byte(s.value)); err != nil {
+				return Profile{}, fmt.Errorf("%s: %w", s.field, err)
+			}
+			p.Secrets[ref] = emulator.Secret(s.value)
+		}
+	}
+	if f.CollationTries < 0 || f.CollationTries > 15 {
+		return Profile{}, fmt.Errorf("collation_tries %d: want 1..15 (a 63Cx status word carries at most 15)", f.CollationTries)
+	}
+	if f.CollationTries > 0 {
+		for _, ref := range []emulator.FileRef{emulator.TextPINA, emulator.TextPINB, emulator.VisualPINA, emulator.VisualPINB, emulator.VisualDOBKey} {
+			p.Tries[ref] = f.CollationTries
+		}
+	}
+	return p, nil
+}
+
+// has reports whether the profile holds the secret of ref.
+func (p Profile) has(ref emulator.FileRef) bool {
+	_, ok := p.Secrets[ref]
+	return ok
+}

@@ -1,0 +1,158 @@
+package conformance
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// shownBytes is how much response data a people-facing report shows per
+// exchange; JSON and JUnit keep everything.
+const shownBytes = 32
+
+// shortResponse renders an exchange's answer for people.
+func shortResponse(e Exchange) string {
+	if len(e.Data) <= shownBytes {
+		return e.Response
+	}
+	return fmt.Sprintf("%s … (%d bytes) %04X", spacedHex(e.Data[:shownBytes]), len(e.Data), uint16(e.SW))
+}
+
+// formatFailure renders a failed result's messages and its exchange.
+func formatFailure(r Result, full bool) string {
+	var b strings.Builder
+	for _, f := range r.Failures {
+		b.WriteString("    " + strings.ReplaceAll(f, "\n", "\n    ") + "\n")
+	}
+	b.WriteString("    exchange:\n")
+	for _, e := range r.Exchange {
+		b.WriteString("      > " + e.Command + "\n")
+		switch {
+		case e.Response == "":
+		case full:
+			b.WriteString("      < " + e.Response + "\n")
+		default:
+			b.WriteString("      < " + shortResponse(e) + "\n")
+		}
+	}
+	return b.String()
+}
+
+// WriteTable writes the report for people: one line per case, the details
+// of each failure under it, and a summary.
+func WriteTable(w io.Writer, rep *Report) error {
+	fmt.Fprintf(w, "target %s, card kind %s (read off the card: %s)\n\n", rep.Target, rep.Kind, rep.DetectedKind)
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, r := range rep.Results {
+		note := r.Title
+		if r.Status == Skip {
+			note += " — " + r.Reason
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", strings.ToUpper(string(r.Status)), r.ID, r.Class, note)
+		if r.Status == Fail {
+			tw.Flush()
+			fmt.Fprintf(w, "    spec %s\n%s", r.Spec, formatFailure(r, false))
+		}
+	}
+	tw.Flush()
+	pass, fail, skip := rep.Counts()
+	_, err := fmt.Fprintf(w, "\n%d passed, %d failed, %d skipped\n", pass, fail, skip)
+	return err
+}
+
+// WriteCatalogue lists the cases: ID, class, kinds, needs, spec and title.
+func WriteCatalogue(w io.Writer, cases []Case) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tCLASS\tKINDS\tNEEDS\tSPEC\tTITLE")
+	for _, c := range cases {
+		kinds := "all"
+		if c.Kinds != nil {
+			kinds = strings.Join(c.Kinds, ",")
+		}
+		var needs []string
+		for _, n := range c.Needs {
+			needs = append(needs, n.String())
+		}
+		if c.Issuer {
+			needs = append(needs, "issuer")
+		}
+		if needs == nil {
+			needs = []string{"-"}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Class, kinds, strings.Join(needs, ","), c.Spec, c.Title)
+	}
+	return tw.Flush()
+}
+
+// WriteJSON writes the report as one indented JSON object. Passing and
+// skipped cases are listed without their exchange.
+func WriteJSON(w io.Writer, rep *Report) error {
+	out := *rep
+	out.Results = make([]Result, len(rep.Results))
+	for i, r := range rep.Results {
+		if r.Status != Fail {
+			r.Exchange = nil
+		}
+		out.Results[i] = r
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(&out)
+}
+
+type junitSuite struct {
+	XMLName  xml.Name    `xml:"testsuite"`
+	Name     string      `xml:"name,attr"`
+	Tests    int         `xml:"tests,attr"`
+	Failures int         `xml:"failures,attr"`
+	Skipped  int         `xml:"skipped,attr"`
+	Time     string      `xml:"time,attr"`
+	Cases    []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitMessage `xml:"failure,omitempty"`
+	Skipped   *junitMessage `xml:"skipped,omitempty"`
+}
+
+type junitMessage struct {
+	Message string `xml:"message,attr"`
+	Body    string `xml:",chardata"`
+}
+
+// WriteJUnit writes the report as a JUnit XML test suite, one test case
+// per conformance case, classname = the case's area (JPKI, TEXT, …).
+func WriteJUnit(w io.Writer, rep *Report) error {
+	pass, fail, skip := rep.Counts()
+	s := junitSuite{Name: "mynacard conformance: " + rep.Target, Tests: pass + fail + skip, Failures: fail, Skipped: skip}
+	var total float64
+	for _, r := range rep.Results {
+		area, _, _ := strings.Cut(r.ID, "-")
+		c := junitCase{Name: r.ID + " " + r.Title, Classname: "conformance." + area, Time: fmt.Sprintf("%.3f", r.Duration.Seconds())}
+		total += r.Duration.Seconds()
+		switch r.Status {
+		case Fail:
+			c.Failure = &junitMessage{Message: r.Failures[0], Body: "spec " + r.Spec + "\n" + formatFailure(r, true)}
+		case Skip:
+			c.Skipped = &junitMessage{Message: r.Reason}
+		}
+		s.Cases = append(s.Cases, c)
+	}
+	s.Time = fmt.Sprintf("%.3f", total)
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(s); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}

@@ -1,0 +1,175 @@
+package conformance
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Options choose which cases may run.
+type Options struct {
+	// AllowSpend lets spends-a-try cases run on a real card.
+	AllowSpend bool
+	// AllowDestructive lets destructive cases run on a real card, and then
+	// only when its reader was chosen by name.
+	AllowDestructive bool
+	// Only keeps the cases whose ID starts with one of these prefixes.
+	Only []string
+	// Now is the time certificates are checked against; nil means time.Now.
+	Now func() time.Time
+}
+
+// Status is a case's outcome.
+type Status string
+
+const (
+	Pass Status = "pass"
+	Fail Status = "fail"
+	Skip Status = "skip"
+)
+
+// Result is one case's outcome and the exchange that led to it.
+type Result struct {
+	ID       string        `json:"id"`
+	Title    string        `json:"title"`
+	Spec     string        `json:"spec"`
+	Class    Class         `json:"class"`
+	Status   Status        `json:"status"`
+	Reason   string        `json:"reason,omitempty"`   // why it was skipped
+	Failures []string      `json:"failures,omitempty"` // what went wrong, expected vs got
+	Exchange []Exchange    `json:"exchange,omitempty"` // kept for failures and for diffs
+	Duration time.Duration `json:"duration_ns"`
+}
+
+// Report is the outcome of one run on one target.
+type Report struct {
+	Target       string   `json:"target"`
+	Kind         string   `json:"kind"`          // the kind the cases assumed
+	DetectedKind string   `json:"detected_kind"` // the kind read off the card
+	Results      []Result `json:"results"`
+}
+
+// Failed reports whether any case failed.
+func (r *Report) Failed() bool {
+	return slices.ContainsFunc(r.Results, func(x Result) bool { return x.Status == Fail })
+}
+
+// Counts returns how many cases passed, failed and were skipped.
+func (r *Report) Counts() (pass, fail, skip int) {
+	for _, x := range r.Results {
+		switch x.Status {
+		case Pass:
+			pass++
+		case Fail:
+			fail++
+		default:
+			skip++
+		}
+	}
+	return
+}
+
+// Run runs the catalogue on tgt with what prof says of the card. When
+// prof.Kind is empty the kind read off the card is used.
+func Run(tgt Target, prof Profile, opts Options) (*Report, error) {
+	return RunCases(Catalogue(), tgt, prof, opts)
+}
+
+// RunCases runs the given cases in order.
+func RunCases(cases []Case, tgt Target, prof Profile, opts Options) (*Report, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	r := &runner{tgt: tgt, caps: tgt.Caps(), prof: prof, opts: opts, memo: newSecretMemo(), given: prof.Kind}
+	detect := r.run(&Case{ID: "detect", Run: func(t *T) { r.detected = detectKind(t) }})
+	if detect.Status != Pass {
+		return nil, fmt.Errorf("conformance: reading the card kind from %s: %s%s", tgt.Name(), detect.Reason, strings.Join(detect.Failures, "; "))
+	}
+	if r.prof.Kind == "" {
+		r.prof.Kind = r.detected
+	}
+	rep := &Report{Target: tgt.Name(), Kind: r.prof.Kind, DetectedKind: r.detected}
+	for i := range cases {
+		c := &cases[i]
+		if len(opts.Only) > 0 && !slices.ContainsFunc(opts.Only, func(p string) bool { return strings.HasPrefix(c.ID, p) }) {
+			continue
+		}
+		res := Result{ID: c.ID, Title: c.Title, Spec: c.Spec, Class: c.Class}
+		if why := r.refuse(c); why != "" {
+			res.Status, res.Reason = Skip, why
+		} else {
+			ran := r.run(c)
+			res.Status, res.Reason, res.Failures, res.Exchange, res.Duration = ran.Status, ran.Reason, ran.Failures, ran.Exchange, ran.Duration
+			if c.Class != ReadOnly && r.caps.Issuer != nil {
+				if err := r.caps.Issuer.Restore(); err != nil {
+					return rep, fmt.Errorf("conformance: restoring %s after %s: %w", tgt.Name(), c.ID, err)
+				}
+			}
+		}
+		rep.Results = append(rep.Results, res)
+	}
+	return rep, nil
+}
+
+type runner struct {
+	tgt      Target
+	caps     Caps
+	prof     Profile
+	opts     Options
+	memo     *secretMemo
+	given    string // the kind the caller stated, "" if none
+	detected string
+}
+
+// refuse says why c must not run here, or "" if it may.
+func (r *runner) refuse(c *Case) string {
+	switch {
+	case !c.appliesTo(r.prof.Kind):
+		return fmt.Sprintf("applies to %s cards; this one is %s", strings.Join(c.Kinds, ", "), r.prof.Kind)
+	case c.Issuer && r.caps.Issuer == nil:
+		return "needs issuer operations, which " + r.tgt.Name() + " lacks"
+	case r.caps.Real && c.Class == SpendsTry && !r.opts.AllowSpend:
+		return "spends a PIN try; on a real card run with --allow-spend"
+	case r.caps.Real && c.Class == Destructive && !(r.opts.AllowDestructive && r.caps.ReaderNamed):
+		return "destructive; on a real card run with --allow-destructive and --reader naming the reader"
+	}
+	var missing []string
+	for _, ref := range c.Needs {
+		if !r.prof.has(ref) {
+			missing = append(missing, ref.String())
+		}
+	}
+	if missing != nil {
+		return "needs the secret of " + strings.Join(missing, ", ") + ", which was not given"
+	}
+	return ""
+}
+
+// run resets the card and runs one case, turning its end (normal, Fatalf,
+// Skipf or a panic) into a Result.
+func (r *runner) run(c *Case) (res Result) {
+	prof := r.prof
+	t := &T{tgt: r.tgt, caps: r.caps, prof: &prof, memo: r.memo, class: c.Class, givenKind: r.given, now: r.opts.Now}
+	start := time.Now()
+	defer func() {
+		res.Duration = time.Since(start)
+		if p := recover(); p != nil {
+			if _, ok := p.(stop); !ok {
+				t.errs = append(t.errs, fmt.Sprintf("panic: %v", p))
+			}
+		}
+		switch {
+		case len(t.errs) > 0:
+			res.Status, res.Failures = Fail, t.errs
+		case t.skipped != "":
+			res.Status, res.Reason = Skip, t.skipped
+		default:
+			res.Status = Pass
+		}
+		res.Exchange = t.log
+	}()
+	t.Reset()
+	c.Run(t)
+	return res
+}
