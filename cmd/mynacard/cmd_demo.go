@@ -1,0 +1,186 @@
+package main
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+
+	"github.com/mynacard/mynacard/apdu"
+	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/profile"
+)
+
+func init() {
+	register(command{
+		name:    "demo",
+		summary: "show built-in cards of several kinds answering the same client sequence",
+		run:     runDemo,
+	})
+}
+
+// demoStep is one command of the demo's client sequence. Steps that send a
+// secret build their APDU from the persona, so the shown trace never holds it.
+type demoStep struct {
+	what  string
+	build func(p profile.Persona) []byte
+}
+
+func fixed(hexAPDU string) func(profile.Persona) []byte {
+	b, err := hex.DecodeString(strings.ReplaceAll(hexAPDU, " ", ""))
+	if err != nil {
+		panic("demo step " + hexAPDU + ": " + err.Error())
+	}
+	return func(profile.Persona) []byte { return b }
+}
+
+func verify(secret func(p profile.Persona) string) func(profile.Persona) []byte {
+	return func(p profile.Persona) []byte {
+		return apdu.Command{INS: 0x20, P2: 0x80, Data: []byte(secret(p))}.Bytes()
+	}
+}
+
+// demoSequence is what a JPKI login client, a reception app reading the card
+// face, and OpenSC's PIN-status probe send (spec §6.1–6.6).
+var demoSequence = []demoStep{
+	{"SELECT JPKI AP", fixed("00A4040C0AD392F000260100000001")},
+	{"SELECT EF 0008 (certificate availability)", fixed("00A4020C020008")},
+	{"READ BINARY 3 bytes", fixed("00B0000003")},
+	{"SELECT EF 000A (auth certificate)", fixed("00A4020C02000A")},
+	{"READ BINARY 4-byte length probe (OpenSC)", fixed("00B0000004")},
+	{"SELECT EF 0018 (auth PIN)", fixed("00A4020C020018")},
+	{"VERIFY empty: tries left", fixed("00200080")},
+	{"VERIFY auth PIN", verify(func(p profile.Persona) string { return p.AuthPIN })},
+	{"SELECT EF 0017 (auth key)", fixed("00A4020C020017")},
+	{"COMPUTE SIGNATURE over a SHA-256 DigestInfo", func(profile.Persona) []byte {
+		sum := sha256.Sum256([]byte("mynacard demo"))
+		di := append([]byte{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}, sum[:]...)
+		return apdu.Command{CLA: 0x80, INS: 0x2A, P2: 0x80, Data: di, Ne: 256}.Bytes()
+	}},
+	{"SELECT EF 001B (sign password)", fixed("00A4020C02001B")},
+	{"VERIFY empty: tries left", fixed("00200080")},
+	{"SELECT EF 0001 (sign certificate)", fixed("00A4020C020001")},
+	{"READ BINARY 4 bytes without password", fixed("00B0000004")},
+	{"SELECT 券面事項確認AP", fixed("00A4040C0AD3921000310001010402")},
+	{"SELECT EF 0012 (照合番号B)", fixed("00A4020C020012")},
+	{"VERIFY 照合番号B", verify(func(p profile.Persona) string {
+		b, err := profile.CollationB(p.BirthDate, p.CardExpiry, p.SecurityCode)
+		if err != nil {
+			panic(err) // the built-in persona is valid; profile tests prove it
+		}
+		return b
+	})},
+	{"SELECT EF 0002 (card face)", fixed("00A4020C020002")},
+	{"READ BINARY 7-byte header (myna)", fixed("00B0000007")},
+}
+
+func runDemo(e *env, args []string) error {
+	fs := newFlags(e, "demo", "")
+	kinds := fs.String("kinds", "normal,face-auth", "comma-separated card kinds to compare: "+kindList())
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	var cards []*emulator.Card
+	var names []string
+	for _, k := range strings.Split(*kinds, ",") {
+		kind := profile.Kind(strings.TrimSpace(k))
+		s, err := profile.Default(kind)
+		if err != nil {
+			return err
+		}
+		c, err := emulator.New(s)
+		if err != nil {
+			return fmt.Errorf("%s card: %w", kind, err)
+		}
+		cards = append(cards, c)
+		names = append(names, string(kind))
+	}
+	persona := profile.DefaultPersona()
+	fmt.Fprintf(e.stdout, "Built-in cards of %s (PINs as in README).\n", persona.Name)
+	fmt.Fprintln(e.stdout, "Each row is one APDU sent to every card; secrets are not shown.")
+	fmt.Fprintln(e.stdout)
+	return writeDemo(e.stdout, persona, names, cards)
+}
+
+func writeDemo(w io.Writer, p profile.Persona, names []string, cards []*emulator.Card) error {
+	rows := [][]string{append([]string{"#", "command"}, names...)}
+	for i, st := range demoSequence {
+		cmd := st.build(p)
+		row := []string{fmt.Sprint(i + 1), st.what}
+		for _, c := range cards {
+			row = append(row, demoAnswer(cmd, c.Transmit(cmd)))
+		}
+		rows = append(rows, row)
+	}
+	return writeColumns(w, rows)
+}
+
+// writeColumns aligns cells by their width on a terminal, where CJK
+// characters take two columns (text/tabwriter counts them as one).
+func writeColumns(w io.Writer, rows [][]string) error {
+	var widths []int
+	for _, r := range rows {
+		for i, cell := range r {
+			if i == len(widths) {
+				widths = append(widths, 0)
+			}
+			widths[i] = max(widths[i], displayWidth(cell))
+		}
+	}
+	var sb strings.Builder
+	for _, r := range rows {
+		for i, cell := range r {
+			sb.WriteString(cell)
+			if i < len(r)-1 {
+				sb.WriteString(strings.Repeat(" ", widths[i]-displayWidth(cell)+2))
+			}
+		}
+		sb.WriteByte('\n')
+	}
+	_, err := io.WriteString(w, sb.String())
+	return err
+}
+
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		n++
+		if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) || r >= 0xFF01 && r <= 0xFF60 || r == 0x3000 {
+			n++
+		}
+	}
+	return n
+}
+
+// demoAnswer summarises a response in a table cell: the status word and
+// what the data is, not all of it.
+func demoAnswer(cmd, resp []byte) string {
+	r, err := apdu.ParseResponse(resp)
+	if err != nil {
+		return "no status word"
+	}
+	sw := fmt.Sprintf("%04X %s", uint16(r.SW), r.SW.Name())
+	switch {
+	case len(r.Data) == 0:
+		return sw
+	case len(r.Data) <= 8:
+		return fmt.Sprintf("%X · %s", r.Data, sw)
+	case cmd[1] == 0x2A:
+		return fmt.Sprintf("%d-byte signature · %s", len(r.Data), sw)
+	}
+	if _, err := x509.ParseCertificate(r.Data); err == nil {
+		return fmt.Sprintf("certificate · %s", sw)
+	}
+	return fmt.Sprintf("%d bytes %X… · %s", len(r.Data), r.Data[:4], sw)
+}
+
+func kindList() string {
+	var ks []string
+	for _, k := range profile.Kinds() {
+		ks = append(ks, string(k))
+	}
+	return strings.Join(ks, ", ")
+}
