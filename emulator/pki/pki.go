@@ -57,12 +57,12 @@ var (
 	OIDAuthPolicy     = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 1, 3, 30}
 	OIDSignPolicyTest = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 1, 0, 20}
 
-	OIDName             = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 1} // 氏名
-	OIDNameSubstitute   = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 2} // 氏名代替文字位置
-	OIDSex              = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 3}
-	OIDBirthDate        = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 4}
-	OIDAddress          = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 5}
-	OIDAddressSubstitue = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 6} // 住所代替文字位置
+	OIDName              = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 1} // 氏名
+	OIDNameSubstitute    = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 2} // 氏名代替文字位置
+	OIDSex               = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 3}
+	OIDBirthDate         = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 4}
+	OIDAddress           = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 5}
+	OIDAddressSubstitute = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 6} // 住所代替文字位置
 
 	oidCountry      = asn1.ObjectIdentifier{2, 5, 4, 6}
 	oidLocality     = asn1.ObjectIdentifier{2, 5, 4, 7}
@@ -383,7 +383,7 @@ func HolderAltNames(h Holder) ([]OtherName, error) {
 		{OIDSex, h.Sex},
 		{OIDAddress, h.Address},
 		{OIDNameSubstitute, zeros(h.Name)},
-		{OIDAddressSubstitue, zeros(h.Address)},
+		{OIDAddressSubstitute, zeros(h.Address)},
 	}, nil
 }
 

@@ -204,7 +204,7 @@ func TestLeafCertificates(t *testing.T) {
 			{OIDSex, "2"},
 			{OIDAddress, "東京都千代田区試験町１丁目２番３号"},
 			{OIDNameSubstitute, "00000"},
-			{OIDAddressSubstitue, "00000000000000000"},
+			{OIDAddressSubstitute, "00000000000000000"},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("otherNames (-want +got):\n%s", diff)
