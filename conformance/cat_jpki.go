@@ -249,15 +249,19 @@ func jpkiCases() []Case {
 				t.SelectEF(emulator.JPKIAuthKey.FID)
 				t.Check("sign after re-SELECT", signCmd(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
 			}},
-		{ID: "JPKI-SEC-002", Title: "a card reset clears the verified auth PIN", Spec: "§7.2",
+		{ID: "JPKI-SEC-002", Title: "a card reset ends the session: signing right after it fails, and after re-selecting JPKI answers 6982", Spec: "§7.2",
 			Needs: []emulator.FileRef{emulator.JPKIAuthPIN},
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppJPKI)
 				t.Unlock(emulator.JPKIAuthPIN)
+				t.SelectEF(emulator.JPKIAuthKey.FID)
 				t.Reset()
+				if r := t.Send(signCmd(0x00, digestInfo(testMessage))); r.SW == apdu.SWOK {
+					t.Errorf("sign right after reset, without SELECT: got SW %v, want an error", r.SW)
+				}
 				t.SelectAP(emulator.AppJPKI)
 				t.SelectEF(emulator.JPKIAuthKey.FID)
-				t.Check("sign after reset", signCmd(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
+				t.Check("sign after reset and SELECT", signCmd(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
 			}},
 		{ID: "JPKI-SEC-003", Title: "selecting another AP and back clears the verified auth PIN", Spec: "§7.2",
 			Needs: []emulator.FileRef{emulator.JPKIAuthPIN},
