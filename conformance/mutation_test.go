@@ -35,7 +35,9 @@ func (m *mutant) Reset() error {
 	return m.Embedded.Reset()
 }
 
-func sw(resp []byte) apdu.SW { return apdu.SW(uint16(resp[len(resp)-2])<<8 | uint16(resp[len(resp)-1])) }
+func sw(resp []byte) apdu.SW {
+	return apdu.SW(uint16(resp[len(resp)-2])<<8 | uint16(resp[len(resp)-1]))
+}
 
 func TestMutantsAreCaught(t *testing.T) {
 	unchanged := func(_ *mutant, _ apdu.Command, resp []byte) []byte { return resp }
