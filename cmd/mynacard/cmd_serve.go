@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"os/signal"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/internal/logging"
+	"github.com/mynacard/mynacard/vpcd"
+)
+
+func init() {
+	register(command{name: "serve", summary: "serve card files to PC/SC readers through vpcd", run: runServe})
+}
+
+// maxSlots is what one pcscd offers: PCSCLITE_MAX_READERS_CONTEXTS.
+const maxSlots = 16
+
+// servedCard is one card file on one vpcd slot.
+type servedCard struct {
+	path   string
+	slot   int
+	card   *emulator.Card
+	unlock func() error
+	srv    *vpcd.Server
+}
+
+func runServe(e *env, args []string) error {
+	fs := newFlags(e, "serve", "CARD.json... (or --slots a.json,b.json)")
+	first := fs.Int("slot", 0, "vpcd slot of the first card; further cards take the next slots")
+	list := fs.String("slots", "", "comma-separated card `files`, served on consecutive slots")
+	reversed := fs.String("reversed", "", "listen on `ADDR` (host:port) for vpcd to connect, slot n on port+n (reader.conf DEVICENAME host:port)")
+	port := fs.Int("port", vpcd.DefaultPort, "vpcd port of slot 0 (reader.conf CHANNELID); slot n is on port+n")
+	level := fs.String("log-level", "info", "log level: debug (one line per APDU), info, warn or error")
+	jsonLog := fs.Bool("log-json", false, "log JSON objects instead of key=value text")
+	paths, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if *list != "" {
+		for _, p := range strings.Split(*list, ",") {
+			if p = strings.TrimSpace(p); p == "" {
+				return usageError(fs, "--slots %q has an empty file name", *list)
+			}
+			paths = append(paths, p)
+		}
+	}
+	switch {
+	case len(paths) == 0:
+		return usageError(fs, "no card file given")
+	case *first < 0 || *first+len(paths) > maxSlots:
+		return usageError(fs, "%d card(s) from slot %d do not fit slots 0-%d", len(paths), *first, maxSlots-1)
+	case *reversed == "" && (*port < 1 || *port+*first+len(paths)-1 > 0xFFFF):
+		return usageError(fs, "--port %d: slots would need ports outside 1-65535", *port)
+	}
+	host, revPort := "", 0
+	if *reversed != "" {
+		h, p, err := net.SplitHostPort(*reversed)
+		n, perr := strconv.Atoi(p)
+		if err != nil || perr != nil || n < 1 || n+len(paths)-1 > 0xFFFF {
+			return usageError(fs, "--reversed %q: want host:port with room for %d port(s)", *reversed, len(paths))
+		}
+		host, revPort = h, n
+	}
+	for i, p := range paths {
+		if slices.Contains(paths[:i], p) {
+			return usageError(fs, "card file %s given twice", p)
+		}
+	}
+	log, err := logging.New(e.stderr, logging.Options{Level: *level, JSON: *jsonLog})
+	if err != nil {
+		return usageError(fs, "%v", err)
+	}
+
+	cards := make([]*servedCard, 0, len(paths))
+	defer func() {
+		for _, c := range cards {
+			c.unlock()
+		}
+	}()
+	for i, p := range paths {
+		sc, err := openCard(p, *first+i, log)
+		if err != nil {
+			return err
+		}
+		cards = append(cards, sc)
+		sc.srv = &vpcd.Server{Card: sc.card, Log: sc.logger(log)}
+		if *reversed != "" {
+			sc.srv.Reversed = true
+			sc.srv.Addr = net.JoinHostPort(host, strconv.Itoa(revPort+i))
+		} else {
+			sc.srv.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(*port+sc.slot))
+		}
+	}
+	printSlots(e, cards, *reversed != "", *port)
+	return serveCards(e, cards, log)
+}
+
+func (sc *servedCard) logger(l *logging.Logger) *logging.Logger {
+	return l.With(logging.Fields{"card": sc.path, "slot": sc.slot})
+}
+
+// openCard locks the card file before reading it, so no other process can
+// change its counters while this one serves it.
+func openCard(path string, slot int, log *logging.Logger) (*servedCard, error) {
+	unlock, err := emulator.LockFile(path)
+	if err != nil {
+		return nil, err
+	}
+	sc := &servedCard{path: path, slot: slot, unlock: unlock}
+	st, err := emulator.Load(path)
+	if err == nil {
+		sc.card, err = emulator.New(st, emulator.WithStore(emulator.FileStore{Path: path}), emulator.WithLogger(sc.logger(log)))
+	}
+	if err != nil {
+		unlock()
+		return nil, err
+	}
+	return sc, nil
+}
+
+func printSlots(e *env, cards []*servedCard, reversed bool, port int) {
+	needConf := false
+	for _, c := range cards {
+		if reversed {
+			fmt.Fprintf(e.stdout, "slot %d: %s, waiting for vpcd on %s\n", c.slot, c.path, c.srv.Addr)
+			continue
+		}
+		fmt.Fprintf(e.stdout, "slot %d: %s on reader %q (vpcd port %s)\n", c.slot, c.path, vpcd.ReaderName(c.slot), c.srv.Addr)
+		needConf = needConf || c.slot >= vpcd.SlotsPerReader || port != vpcd.DefaultPort
+	}
+	if needConf {
+		// Debian's stock reader.conf declares only slots 0 and 1 on the
+		// default port; anything else needs these entries.
+		entries := (cards[len(cards)-1].slot + vpcd.SlotsPerReader) / vpcd.SlotsPerReader
+		drivers := []string{vpcd.DriverPath}
+		fmt.Fprintf(e.stdout, "\nthese slots need pcscd readers: as root run\n\n")
+		for i := 1; i < entries; i++ {
+			drivers = append(drivers, fmt.Sprintf("/usr/local/lib/pcsc/libifdvpcd-%d.so", i))
+			fmt.Fprintf(e.stdout, "  install -D %s %s\n", vpcd.DriverPath, drivers[i])
+		}
+		fmt.Fprintf(e.stdout, "\nthen replace /etc/reader.conf.d/vpcd with the following and restart pcscd:\n\n%s", vpcd.ReaderConf(port, drivers))
+	}
+}
+
+// serveCards runs every card until SIGINT or SIGTERM, toggling removal of
+// all cards on SIGUSR1, then saves each card's state.
+func serveCards(e *env, cards []*servedCard, log *logging.Logger) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(usr1)
+
+	ctx, cancel := context.WithCancelCause(ctx)
+	var wg sync.WaitGroup
+	for _, c := range cards {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := c.srv.Run(ctx); err != nil {
+				cancel(fmt.Errorf("slot %d (%s): %w", c.slot, c.path, err))
+			}
+		}()
+	}
+	log.Info("serving; SIGUSR1 removes or inserts the cards, SIGINT or SIGTERM stops", logging.Fields{"cards": len(cards)})
+loop:
+	for {
+		select {
+		case <-ctx.Done():
+			break loop
+		case <-usr1:
+			inserted := !cards[0].srv.Inserted()
+			for _, c := range cards {
+				if inserted {
+					c.srv.Insert()
+				} else {
+					c.srv.Remove()
+				}
+			}
+			state := "removed"
+			if inserted {
+				state = "inserted"
+			}
+			fmt.Fprintf(e.stdout, "cards %s\n", state)
+			log.Info("cards "+state, nil)
+		}
+	}
+	cancel(nil)
+	wg.Wait()
+
+	var errs []error
+	for _, c := range cards {
+		// Every change was saved when it happened; this save makes the
+		// file match the card even if one of those failed.
+		if err := (emulator.FileStore{Path: c.path}).Save(c.card.Snapshot()); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if err := context.Cause(ctx); err != nil && !errors.Is(err, context.Canceled) {
+		errs = append([]error{err}, errs...)
+	}
+	if len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	log.Info("stopped; card state saved", nil)
+	return nil
+}
+
+// parseInterspersed parses flags that may follow positional arguments
+// ("serve card.json --slot 1"), which flag alone stops at.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := parseFlags(fs, args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return pos, nil
+		}
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), nil
+		}
+		pos, args = append(pos, rest[0]), rest[1:]
+	}
+}
+
+func usageError(fs *flag.FlagSet, format string, a ...any) error {
+	fmt.Fprintf(fs.Output(), "mynacard %s: %s\n", fs.Name(), fmt.Sprintf(format, a...))
+	fs.Usage()
+	return errUsage
+}
