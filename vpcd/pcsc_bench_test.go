@@ -9,6 +9,7 @@ import (
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/internal/pcscdtest"
+	"github.com/mynacard/mynacard/vpcd"
 )
 
 var (
@@ -21,21 +22,20 @@ var (
 // returns how long the two took.
 func roundTrip(b *testing.B, c *scard.Card) time.Duration {
 	start := time.Now()
-	for _, cmd := range [][]byte{selectAuthEF, readBinary} {
-		resp, err := c.Transmit(cmd)
-		if err != nil || len(resp) < 2 || resp[len(resp)-2] != 0x90 {
-			b.Fatalf("Transmit(% X) = % X, %v", cmd, resp, err)
-		}
-	}
+	transmit(b, c, selectAuthEF)
+	transmit(b, c, readBinary)
 	return time.Since(start)
 }
 
-// BenchmarkPCSCRoundTrip compares the emulated card with a card that does
-// no work, both behind the same pcscd and vpcd in the same run, one round
-// on each per iteration so drift hits both alike. ratio is the emulator's
-// APDU rate over the zero-work card's (target >= 0.9).
-func BenchmarkPCSCRoundTrip(b *testing.B) {
-	d := pcscdtest.Start(b, 2)
+// transmit sends cmd and fails unless the card answers 90 00.
+func transmit(b *testing.B, c *scard.Card, cmd []byte) {
+	resp, err := c.Transmit(cmd)
+	if err != nil || len(resp) < 2 || resp[len(resp)-2] != 0x90 {
+		b.Fatalf("Transmit(% X) = % X, %v", cmd, resp, err)
+	}
+}
+
+func defaultCard(b *testing.B) *emulator.Card {
 	st, err := profile.Default(profile.Normal)
 	if err != nil {
 		b.Fatal(err)
@@ -44,14 +44,44 @@ func BenchmarkPCSCRoundTrip(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	return card
+}
+
+// benchPCSC times single SELECT EF and READ BINARY exchanges with card
+// through pcscd. scripts/bench.sh divides the zero-work card's times by the
+// emulator's.
+func benchPCSC(b *testing.B, card vpcd.Card) {
+	d := pcscdtest.Start(b, 1)
+	serve(b, d.Addr(0), card, true)
+	c := connect(b, pcscContext(b), d.ReaderName(0))
+	transmit(b, c, selectJPKI)
+	b.Run("select", func(b *testing.B) {
+		for range b.N {
+			transmit(b, c, selectAuthEF)
+		}
+	})
+	b.Run("read", func(b *testing.B) {
+		for range b.N {
+			transmit(b, c, readBinary)
+		}
+	})
+}
+
+func BenchmarkPCSCZeroWork(b *testing.B) { benchPCSC(b, zeroCard{}) }
+func BenchmarkPCSCEmulator(b *testing.B) { benchPCSC(b, defaultCard(b)) }
+
+// BenchmarkPCSCRoundTrip compares the emulated card with a card that does
+// no work, both behind the same pcscd and vpcd in the same run, one round
+// on each per iteration so drift hits both alike. ratio is the emulator's
+// APDU rate over the zero-work card's (target >= 0.9).
+func BenchmarkPCSCRoundTrip(b *testing.B) {
+	d := pcscdtest.Start(b, 2)
 	serve(b, d.Addr(0), zeroCard{}, true)
-	serve(b, d.Addr(1), card, true)
+	serve(b, d.Addr(1), defaultCard(b), true)
 	ctx := pcscContext(b)
 	zero := connect(b, ctx, d.ReaderName(0))
 	emu := connect(b, ctx, d.ReaderName(1))
-	if resp, err := emu.Transmit(selectJPKI); err != nil || len(resp) != 2 || resp[0] != 0x90 {
-		b.Fatalf("SELECT JPKI = % X, %v", resp, err)
-	}
+	transmit(b, emu, selectJPKI)
 	var tz, te time.Duration
 	b.ResetTimer()
 	for range b.N {
