@@ -165,7 +165,7 @@ func (c *Card) Transmit(cmd []byte) (resp []byte) {
 	return c.dispatch(cmd)
 }
 
-type handler func(*Card, *apdu.Command) []byte
+type handler func(*Card, apdu.Command) []byte
 
 // Instructions by class: interindustry (CLA 00) and JICSAP proprietary (CLA 80).
 var (
@@ -183,7 +183,7 @@ var (
 		0x2A: (*Card).computeSignature,
 		0x32: (*Card).changeSecret,
 		// iPhone token "last command": physical cards refuse it (spec §2).
-		0xFC: func(*Card, *apdu.Command) []byte { return status(apdu.SWWrongLength) },
+		0xFC: func(*Card, apdu.Command) []byte { return status(apdu.SWWrongLength) },
 	}
 )
 
@@ -219,7 +219,7 @@ func (c *Card) dispatch(b []byte) []byte {
 		}
 		return status(apdu.SWINSNotSupported)
 	}
-	return h(c, &cmd)
+	return h(c, cmd)
 }
 
 // status is a response with no data.

@@ -68,7 +68,7 @@ var apKeys = [...]uint16{AppText: TextAPKey.FID, AppVisual: VisualAPKey.FID, App
 
 // computeSignature implements 80 2A P1 P2: P2=80 signs with the current EF,
 // 80|SFI with that key, 00 with the application's own key.
-func (c *Card) computeSignature(cmd *apdu.Command) []byte {
+func (c *Card) computeSignature(cmd apdu.Command) []byte {
 	var n *node
 	switch {
 	case cmd.P2 == 0x00:
@@ -112,7 +112,7 @@ func (c *Card) computeSignature(cmd *apdu.Command) []byte {
 
 // internalAuthenticate implements 00 88 00 P2: only a key marked for it
 // (common AP 0019) answers, with a deterministic sha256WithRSA signature.
-func (c *Card) internalAuthenticate(cmd *apdu.Command) []byte {
+func (c *Card) internalAuthenticate(cmd apdu.Command) []byte {
 	if cmd.P1 != 0x00 {
 		return status(apdu.SWIncorrectP1P2)
 	}

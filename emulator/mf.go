@@ -17,7 +17,7 @@ const (
 
 // getData implements 00 CA P1 P2 Le at card level. Inside an application
 // only the stored ATR answers, as on the cards that answer 5F51 there.
-func (c *Card) getData(cmd *apdu.Command) []byte {
+func (c *Card) getData(cmd apdu.Command) []byte {
 	tag := uint16(cmd.P1)<<8 | uint16(cmd.P2)
 	if c.app != AppNone && tag != tagATR {
 		return status(apdu.SWDataNotFound)
@@ -53,7 +53,7 @@ func (c *Card) dataObject(tag uint16) []byte {
 
 // getChallenge implements 00 84 00 00 Le: exactly Le random bytes; the
 // extended form is refused with 6985.
-func (c *Card) getChallenge(cmd *apdu.Command) []byte {
+func (c *Card) getChallenge(cmd apdu.Command) []byte {
 	switch {
 	case cmd.P1 != 0 || cmd.P2 != 0:
 		return status(apdu.SWIncorrectP1P2)

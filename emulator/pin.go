@@ -142,7 +142,7 @@ func (c *Card) keyRef(p2 byte) (*node, apdu.SW) {
 // verify implements VERIFY 00 20 00 P2 [Lc data]. No data asks for the
 // retry counter without spending a try. A wrong value is charged to the
 // counter, and the counter saved, before the comparison.
-func (c *Card) verify(cmd *apdu.Command) []byte {
+func (c *Card) verify(cmd apdu.Command) []byte {
 	if cmd.P1 != 0x00 {
 		return status(apdu.SWIncorrectP1P2)
 	}
@@ -189,7 +189,7 @@ func (c *Card) verify(cmd *apdu.Command) []byte {
 // changeSecret implements CHANGE REFERENCE DATA 00 24 01 P2 and JICSAP
 // CHANGE KEY 80 32 00 P2: the new value replaces the old one of a key
 // verified in this session.
-func (c *Card) changeSecret(cmd *apdu.Command) []byte {
+func (c *Card) changeSecret(cmd apdu.Command) []byte {
 	wantP1 := byte(0x01)
 	if cmd.INS == insChangeKey {
 		wantP1 = 0x00

@@ -36,7 +36,7 @@ func (c *Card) readable(n *node, k efKind) apdu.SW {
 
 // readBinary implements 00 B0 P1 P2 Le: a 15-bit offset, or 80|SFI in P1
 // with an 8-bit offset in P2. It returns min(Ne, bytes to end of file).
-func (c *Card) readBinary(cmd *apdu.Command) []byte {
+func (c *Card) readBinary(cmd apdu.Command) []byte {
 	var sfi byte
 	off := int(cmd.P1)<<8 | int(cmd.P2)
 	if cmd.P1&0x80 != 0 {
@@ -65,7 +65,7 @@ func (c *Card) readBinary(cmd *apdu.Command) []byte {
 // readRecord implements 00 B2 rec P2 Le for one record (P2 low bits 100):
 // P2 = SFI<<3|4, or 04 for the current EF. Records are the EF's simple-TLV
 // objects, numbered from 1; the answer is the whole object, tag included.
-func (c *Card) readRecord(cmd *apdu.Command) []byte {
+func (c *Card) readRecord(cmd apdu.Command) []byte {
 	sfi := cmd.P2 >> 3
 	switch mode := cmd.P2 & 0x07; {
 	case mode == 0x05 || mode == 0x06:

@@ -15,7 +15,7 @@ var isdAID = []byte{0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00}
 
 const mfFID = 0x3F00
 
-func (c *Card) selectFile(cmd *apdu.Command) []byte {
+func (c *Card) selectFile(cmd apdu.Command) []byte {
 	if cmd.P2 != 0x0C && cmd.P2 != 0x00 {
 		return status(apdu.SWIncorrectP1P2)
 	}
@@ -32,7 +32,7 @@ func (c *Card) selectFile(cmd *apdu.Command) []byte {
 
 // selectDF selects an application by its full DF name or, as JICSAP
 // allows, by a prefix of it. Success ends the previous security status.
-func (c *Card) selectDF(cmd *apdu.Command) []byte {
+func (c *Card) selectDF(cmd apdu.Command) []byte {
 	if cmd.P2 == 0x00 && !c.state.Settings.SelectFCI {
 		return status(apdu.SWIncorrectP1P2)
 	}
@@ -77,7 +77,7 @@ func fci(tag byte, value []byte) []byte {
 
 // selectEF selects an EF of the current application (or of the MF) by FID.
 // A failed SELECT leaves the current EF as it was.
-func (c *Card) selectEF(cmd *apdu.Command) []byte {
+func (c *Card) selectEF(cmd apdu.Command) []byte {
 	if cmd.P2 == 0x00 && !c.state.Settings.SelectFCI {
 		return status(apdu.SWIncorrectP1P2)
 	}
@@ -99,7 +99,7 @@ func (c *Card) selectEF(cmd *apdu.Command) []byte {
 // selectMF answers 00 A4 00 xx. The card has no selectable MF: right after
 // reset the command is refused, inside an application it is accepted and
 // changes nothing, and 3F00 by FID is not found (spec §2).
-func (c *Card) selectMF(cmd *apdu.Command) []byte {
+func (c *Card) selectMF(cmd apdu.Command) []byte {
 	switch {
 	case len(cmd.Data) == 2 && uint16(cmd.Data[0])<<8|uint16(cmd.Data[1]) == mfFID:
 		return status(apdu.SWFileNotFound)

@@ -1,0 +1,30 @@
+package emulator
+
+import (
+	"testing"
+
+	"github.com/mynacard/mynacard/apdu"
+	"pgregory.net/rapid"
+)
+
+// Any byte string gets a response of at least the status word, and never
+// the 6F00 the panic guard answers with.
+func TestTransmitAnyBytes(t *testing.T) {
+	c, _ := newTestCard(t)
+	prefixes := [][]byte{nil, {0x00, 0xA4}, {0x00, 0xB0}, {0x00, 0xB2}, {0x00, 0x20}, {0x00, 0x24}, {0x80, 0x2A}, {0x80, 0x32}, {0x00, 0x88}, {0x00, 0xCA}, {0x00, 0x84}}
+	rapid.Check(t, func(t *rapid.T) {
+		if rapid.Bool().Draw(t, "select") {
+			a := rapid.SampledFrom(Apps).Draw(t, "app")
+			c.Transmit(append([]byte{0x00, 0xA4, 0x04, 0x0C, 0x0A}, a.AID()...))
+		}
+		cmd := append(append([]byte(nil), rapid.SampledFrom(prefixes).Draw(t, "prefix")...),
+			rapid.SliceOfN(rapid.Byte(), 0, 300).Draw(t, "rest")...)
+		resp := c.Transmit(cmd)
+		if len(resp) < 2 {
+			t.Fatalf("% X: response of %d bytes", cmd, len(resp))
+		}
+		if r, _ := apdu.ParseResponse(resp); r.SW == apdu.SWUnknown {
+			t.Fatalf("% X: internal error", cmd)
+		}
+	})
+}
