@@ -33,6 +33,15 @@ func (c Class) String() string { return classNames[c] }
 
 func (c Class) MarshalText() ([]byte, error) { return []byte(c.String()), nil }
 
+func (c *Class) UnmarshalText(b []byte) error {
+	i := slices.Index(classNames[:], string(b))
+	if i < 0 {
+		return fmt.Errorf("conformance: unknown class %q (want one of %v)", b, classNames)
+	}
+	*c = Class(i)
+	return nil
+}
+
 // Case is one conformance check.
 type Case struct {
 	ID    string // stable: AREA-THEME-NNN

@@ -41,8 +41,9 @@ func formatFailure(r Result, full bool) string {
 	return b.String()
 }
 
-// WriteTable writes the report for people: one line per case, the details
-// of each failure under it, and a summary.
+// WriteTable writes the report for people: one line per case, then the
+// details of each failure (expected vs got and the APDU exchange), then a
+// summary.
 func WriteTable(w io.Writer, rep *Report) error {
 	fmt.Fprintf(w, "target %s, card kind %s (read off the card: %s)\n\n", rep.Target, rep.Kind, rep.DetectedKind)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -52,12 +53,13 @@ func WriteTable(w io.Writer, rep *Report) error {
 			note += " — " + r.Reason
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", strings.ToUpper(string(r.Status)), r.ID, r.Class, note)
-		if r.Status == Fail {
-			tw.Flush()
-			fmt.Fprintf(w, "    spec %s\n%s", r.Spec, formatFailure(r, false))
-		}
 	}
 	tw.Flush()
+	for _, r := range rep.Results {
+		if r.Status == Fail {
+			fmt.Fprintf(w, "\nFAIL %s: %s (spec %s)\n%s", r.ID, r.Title, r.Spec, formatFailure(r, false))
+		}
+	}
 	pass, fail, skip := rep.Counts()
 	_, err := fmt.Fprintf(w, "\n%d passed, %d failed, %d skipped\n", pass, fail, skip)
 	return err
@@ -87,9 +89,9 @@ func WriteCatalogue(w io.Writer, cases []Case) error {
 	return tw.Flush()
 }
 
-// WriteJSON writes the report as one indented JSON object. Passing and
-// skipped cases are listed without their exchange.
-func WriteJSON(w io.Writer, rep *Report) error {
+// Trimmed returns a copy of the report in which only failed cases keep
+// their exchange, as the JSON form shows it.
+func (rep *Report) Trimmed() *Report {
 	out := *rep
 	out.Results = make([]Result, len(rep.Results))
 	for i, r := range rep.Results {
@@ -98,9 +100,15 @@ func WriteJSON(w io.Writer, rep *Report) error {
 		}
 		out.Results[i] = r
 	}
+	return &out
+}
+
+// WriteJSON writes the report as one indented JSON object. Passing and
+// skipped cases are listed without their exchange.
+func WriteJSON(w io.Writer, rep *Report) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	return enc.Encode(&out)
+	return enc.Encode(rep.Trimmed())
 }
 
 type junitSuite struct {

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/mynacard/mynacard/conformance"
+)
+
+func init() {
+	register(command{
+		name:    "conformance",
+		summary: "run the conformance suite on the embedded emulator or a card in a PC/SC reader",
+		run:     runConformance,
+	})
+}
+
+const conformanceUsage = `[flags]
+
+Targets:
+  --target embedded --kind KIND      the built-in card of a kind (` + "normal, face-auth, no-sign-cert, pin-blocked, expired-certs" + `)
+  --target embedded --card FILE      a card file (only read; the run changes nothing on disk)
+  --target pcsc [--reader NAME|N]    the card in a PC/SC reader; --pins FILE gives the secrets
+                                     the suite may present (JSON: kind, auth_pin, sign_password,
+                                     text_pin, juki_pin, common_pin, my_number, collation_b,
+                                     birth_date_key, collation_tries)
+
+On a pcsc target only read-only cases run unless --allow-spend (cases that
+spend one try and restore it; never below 2 tries left) or --allow-destructive
+together with --reader NAME (cases that may block a PIN) are given. No secret
+is ever presented that was not given.
+
+--diff-target SPEC runs the same cases on a second target and reports where
+the answers differ: SPEC is embedded:KIND, card:FILE or pcsc:READER (with
+--diff-pins FILE). Exit status 1 when a case fails on either target or the
+status words, outcomes or command flow differ.
+`
+
+type conformanceFlags struct {
+	target, kind, card, reader, pins string
+	diffTarget, diffPins             string
+	allowSpend, allowDestructive     bool
+	jsonOut, list                    bool
+	junit, run                       string
+}
+
+func runConformance(e *env, args []string) error {
+	var f conformanceFlags
+	fs := newFlags(e, "conformance", conformanceUsage)
+	fs.StringVar(&f.target, "target", "embedded", "embedded or pcsc")
+	fs.StringVar(&f.kind, "kind", "", "card kind: for embedded the preset to run (default normal); for pcsc what the card is said to be")
+	fs.StringVar(&f.card, "card", "", "card file for the embedded target")
+	fs.StringVar(&f.reader, "reader", "", "PC/SC reader name or index (default: the only reader holding a card)")
+	fs.StringVar(&f.pins, "pins", "", "JSON file of the secrets the suite may present to a pcsc target")
+	fs.StringVar(&f.diffTarget, "diff-target", "", "second target to compare with: embedded:KIND, card:FILE or pcsc:READER")
+	fs.StringVar(&f.diffPins, "diff-pins", "", "pins file for a pcsc diff target")
+	fs.BoolVar(&f.allowSpend, "allow-spend", false, "on a real card, run cases that spend one PIN try and restore it")
+	fs.BoolVar(&f.allowDestructive, "allow-destructive", false, "on a real card, run cases that may block a PIN or change the card (needs --reader NAME)")
+	fs.BoolVar(&f.jsonOut, "json", false, "write the report as JSON")
+	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to `FILE`")
+	fs.BoolVar(&f.list, "list", false, "list the catalogue and exit")
+	fs.StringVar(&f.run, "run", "", "comma-separated case ID prefixes to run, e.g. JPKI-PIN,INV")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	if f.list {
+		return conformance.WriteCatalogue(e.stdout, conformance.Catalogue())
+	}
+	spec, err := f.targetSpec()
+	if err != nil {
+		return err
+	}
+	opts := conformance.Options{AllowSpend: f.allowSpend, AllowDestructive: f.allowDestructive}
+	if f.run != "" {
+		opts.Only = strings.Split(f.run, ",")
+	}
+	a, err := runOn(spec, f.pins, f.kind, opts)
+	if err != nil {
+		return err
+	}
+	if f.diffTarget == "" {
+		if err := writeReports(e, &f, a, nil, nil); err != nil {
+			return err
+		}
+		if a.Failed() {
+			return errFailed
+		}
+		return nil
+	}
+	b, err := runOn(f.diffTarget, f.diffPins, "", opts)
+	if err != nil {
+		return err
+	}
+	diffs := conformance.Diff(a, b)
+	if err := writeReports(e, &f, a, b, diffs); err != nil {
+		return err
+	}
+	for _, d := range diffs {
+		if d.Significant() {
+			return errFailed
+		}
+	}
+	if a.Failed() || b.Failed() {
+		return errFailed
+	}
+	return nil
+}
+
+// targetSpec turns the target flags into the SPEC form --diff-target uses.
+func (f *conformanceFlags) targetSpec() (string, error) {
+	switch f.target {
+	case "embedded":
+		if f.reader != "" || f.pins != "" {
+			return "", fmt.Errorf("%w: --reader and --pins apply to --target pcsc", errUsage)
+		}
+		if f.card != "" {
+			if f.kind != "" {
+				return "", fmt.Errorf("%w: give --kind or --card, not both", errUsage)
+			}
+			return "card:" + f.card, nil
+		}
+		kind := f.kind
+		if kind == "" {
+			kind = conformance.KindNormal
+		}
+		f.kind = "" // an embedded card's kind comes from the card itself
+		return "embedded:" + kind, nil
+	case "pcsc":
+		if f.card != "" {
+			return "", fmt.Errorf("%w: --card applies to --target embedded", errUsage)
+		}
+		return "pcsc:" + f.reader, nil
+	}
+	return "", fmt.Errorf("%w: --target %q: want embedded or pcsc", errUsage, f.target)
+}
+
+// runOn opens the target a SPEC names, runs the suite on it and closes it.
+func runOn(spec, pins, kind string, opts conformance.Options) (*conformance.Report, error) {
+	scheme, arg, _ := strings.Cut(spec, ":")
+	var (
+		tgt  conformance.Target
+		prof conformance.Profile
+		err  error
+	)
+	switch scheme {
+	case "embedded", "card":
+		var e *conformance.Embedded
+		if scheme == "card" {
+			e, err = conformance.EmbeddedFile(arg)
+		} else {
+			e, err = conformance.EmbeddedKind(arg)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if pins != "" {
+			return nil, fmt.Errorf("%w: a pins file applies to pcsc targets; an embedded card's secrets come from the card", errUsage)
+		}
+		tgt, prof = e, e.Profile()
+	case "pcsc":
+		if pins != "" {
+			if prof, err = conformance.LoadProfile(pins); err != nil {
+				return nil, err
+			}
+		}
+		if kind != "" {
+			prof.Kind = kind
+		}
+		if tgt, err = conformance.OpenPCSC(arg); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, fmt.Errorf("%w: target %q: want embedded:KIND, card:FILE or pcsc:READER", errUsage, spec)
+	}
+	rep, err := conformance.Run(tgt, prof, opts)
+	return rep, errors.Join(err, tgt.Close())
+}
+
+func writeReports(e *env, f *conformanceFlags, a, b *conformance.Report, diffs []conformance.Difference) error {
+	if f.junit != "" {
+		if err := writeJUnitFile(f.junit, a); err != nil {
+			return err
+		}
+	}
+	if f.jsonOut {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if b == nil {
+			return conformance.WriteJSON(e.stdout, a)
+		}
+		if diffs == nil {
+			diffs = []conformance.Difference{}
+		}
+		return enc.Encode(struct {
+			A           *conformance.Report       `json:"a"`
+			B           *conformance.Report       `json:"b"`
+			Differences []conformance.Difference `json:"differences"`
+		}{a.Trimmed(), b.Trimmed(), diffs})
+	}
+	if err := conformance.WriteTable(e.stdout, a); err != nil {
+		return err
+	}
+	if b == nil {
+		return nil
+	}
+	fmt.Fprintln(e.stdout)
+	if err := conformance.WriteTable(e.stdout, b); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout)
+	return conformance.WriteDiff(e.stdout, a, b, diffs)
+}
+
+func writeJUnitFile(path string, rep *conformance.Report) error {
+	out, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--junit: %w", err)
+	}
+	if err := conformance.WriteJUnit(out, rep); err != nil {
+		out.Close()
+		return fmt.Errorf("--junit %s: %w", path, err)
+	}
+	return out.Close()
+}

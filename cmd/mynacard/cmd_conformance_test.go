@@ -1,0 +1,106 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mynacard/mynacard/conformance"
+	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/profile"
+)
+
+func TestConformanceEmbeddedReports(t *testing.T) {
+	junit := filepath.Join(t.TempDir(), "report.xml")
+	code, out, errOut := runCLI(t, "conformance", "--target", "embedded", "--kind", "face-auth", "--run", "FACE,INV,JPKI-RD", "--json", "--junit", junit)
+	// VIS-RD-003 is not selected, so the run passes.
+	if code != 0 {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	var rep conformance.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("--json output: %v", err)
+	}
+	if rep.Kind != "face-auth" || len(rep.Results) < 10 {
+		t.Errorf("report kind %q with %d results", rep.Kind, len(rep.Results))
+	}
+	b, err := os.ReadFile(junit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var suite struct {
+		Tests int `xml:"tests,attr"`
+		Cases []struct {
+			Name string `xml:"name,attr"`
+		} `xml:"testcase"`
+	}
+	if err := xml.Unmarshal(b, &suite); err != nil {
+		t.Fatalf("--junit file: %v", err)
+	}
+	if suite.Tests != len(rep.Results) || len(suite.Cases) != suite.Tests {
+		t.Errorf("junit has %d tests, %d cases; JSON %d results", suite.Tests, len(suite.Cases), len(rep.Results))
+	}
+}
+
+func TestConformanceFailureExitsOne(t *testing.T) {
+	// A card file whose text PIN counter has been tampered with to 2 while
+	// its kind says normal: no case fails on that, so make a real defect:
+	// the card file claims face-auth but is a normal card.
+	s, err := profile.Default(profile.Normal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Kind = string(profile.FaceAuth)
+	path := filepath.Join(t.TempDir(), "card.json")
+	if err := emulator.Save(path, s); err != nil {
+		t.Fatal(err)
+	}
+	code, out, _ := runCLI(t, "conformance", "--card", path, "--run", "CARD-KIND,FACE-AUTH-001")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1:\n%s", code, out)
+	}
+	if !strings.Contains(out, "FAIL CARD-KIND-001") || !strings.Contains(out, "-want +got") {
+		t.Errorf("table lacks the failure with its diff:\n%s", out)
+	}
+}
+
+func TestConformanceDiffEmbedded(t *testing.T) {
+	code, out, errOut := runCLI(t, "conformance", "--kind", "normal", "--diff-target", "embedded:no-sign-cert", "--run", "JPKI-RD")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (the two kinds answer 0008 differently): %s", code, errOut)
+	}
+	if !strings.Contains(out, "differences between A = embedded:normal and B = embedded:no-sign-cert") || !strings.Contains(out, "outcome") {
+		t.Errorf("diff output:\n%s", out)
+	}
+}
+
+func TestConformanceList(t *testing.T) {
+	code, out, _ := runCLI(t, "conformance", "--list")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	for _, id := range []string{"JPKI-SIG-001", "TEXT-ACC-003", "FACE-AUTH-002", "INV-003", "COMMON-REC-001", "JUKI-PIN-101"} {
+		if !strings.Contains(out, id) {
+			t.Errorf("--list lacks %s", id)
+		}
+	}
+}
+
+func TestConformanceBadFlags(t *testing.T) {
+	for _, args := range [][]string{
+		{"--target", "usb"},
+		{"--target", "embedded", "--pins", "x.json"},
+		{"--kind", "normal", "--card", "x.json"},
+		{"--diff-target", "floppy:0"},
+	} {
+		if code, _, errOut := runCLI(t, append([]string{"conformance"}, args...)...); code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errOut)
+		}
+	}
+	if code, _, errOut := runCLI(t, "conformance", "--kind", "plastic"); code != 1 || !strings.Contains(errOut, "plastic") {
+		t.Errorf("unknown kind: exit %d, %s", code, errOut)
+	}
+}
