@@ -199,8 +199,8 @@ func writeReports(e *env, f *conformanceFlags, a, b *conformance.Report, diffs [
 			diffs = []conformance.Difference{}
 		}
 		return enc.Encode(struct {
-			A           *conformance.Report       `json:"a"`
-			B           *conformance.Report       `json:"b"`
+			A           *conformance.Report      `json:"a"`
+			B           *conformance.Report      `json:"b"`
 			Differences []conformance.Difference `json:"differences"`
 		}{a.Trimmed(), b.Trimmed(), diffs})
 	}
