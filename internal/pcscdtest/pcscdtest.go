@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
@@ -207,11 +208,26 @@ func (d *Daemon) start() error {
 	d.cmd = exec.Command(unshare, args...)
 	d.cmd.Stdout = d.log
 	d.cmd.Stderr = d.log
-	if err := d.cmd.Start(); err != nil {
+	// pcscd must not outlive a test binary that crashes or times out, or
+	// it would keep its ports. Pdeathsig fires when the forking thread
+	// ends, so that thread is held until pcscd exits.
+	d.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	d.exit = make(chan error, 1)
+	started := make(chan error)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := d.cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		d.exit <- d.cmd.Wait()
+	}()
+	if err := <-started; err != nil {
+		d.cmd = nil
 		return fmt.Errorf("start pcscd: %w", err)
 	}
-	d.exit = make(chan error, 1)
-	go func() { d.exit <- d.cmd.Wait() }()
 	return d.waitReaders()
 }
 
