@@ -1,0 +1,192 @@
+package conformance
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/internal/pcscdtest"
+	"github.com/mynacard/mynacard/vpcd"
+)
+
+// swapCard is what vpcd serves: an emulated card that Restore can replace
+// with a fresh one, so that the destructive cases stay independent when
+// the suite runs through PC/SC too.
+type swapCard struct {
+	mu      sync.Mutex
+	initial *emulator.State
+	card    *emulator.Card
+}
+
+func (s *swapCard) current() *emulator.Card {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.card
+}
+
+func (s *swapCard) ATR() []byte                { return s.current().ATR() }
+func (s *swapCard) Transmit(cmd []byte) []byte { return s.current().Transmit(cmd) }
+func (s *swapCard) Reset()                     { s.current().Reset() }
+func (s *swapCard) PowerOff()                  { s.current().PowerOff() }
+
+func (s *swapCard) Issue(op func(*emulator.State) error) error { return s.current().Issue(op) }
+
+func (s *swapCard) Restore() error {
+	c, err := emulator.New(s.initial)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	s.card = c
+	s.mu.Unlock()
+	return nil
+}
+
+// servedPCSC is the PC/SC target with the served card's issuer attached.
+type servedPCSC struct {
+	*PCSC
+	issuer Issuer
+}
+
+func (s servedPCSC) Caps() Caps {
+	c := s.PCSC.Caps()
+	c.Issuer = s.issuer
+	return c
+}
+
+// serveKind serves the default card of kind in slot of d and opens it
+// through PC/SC by reader name.
+func serveKind(tb testing.TB, d *pcscdtest.Daemon, slot int, kind string) (servedPCSC, Profile) {
+	tb.Helper()
+	e, err := EmbeddedKind(kind)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	sc := &swapCard{initial: e.initial}
+	if err := sc.Restore(); err != nil {
+		tb.Fatal(err)
+	}
+	srv := &vpcd.Server{Card: sc, Addr: d.Addr(slot)}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if err := srv.Run(ctx); err != nil {
+			tb.Errorf("vpcd server: %v", err)
+		}
+	})
+	tb.Cleanup(func() { cancel(); wg.Wait() })
+	p := openWhenPresent(tb, d.ReaderName(slot))
+	tb.Cleanup(func() { p.Close() })
+	return servedPCSC{PCSC: p, issuer: sc}, e.Profile()
+}
+
+func openWhenPresent(tb testing.TB, reader string) *PCSC {
+	tb.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		p, err := OpenPCSC(reader)
+		if err == nil {
+			return p
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("card in %q: %v", reader, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestSuiteThroughPCSC runs the whole suite, destructive cases included,
+// through pcscd and vpcd on served emulator cards, and checks that it
+// answers exactly as the in-process emulator does.
+func TestSuiteThroughPCSC(t *testing.T) {
+	d := pcscdtest.Start(t, 2)
+	for slot, kind := range []string{KindNormal, KindFaceAuth} {
+		t.Run(kind, func(t *testing.T) {
+			tgt, prof := serveKind(t, d, slot, kind)
+			if !tgt.Caps().ReaderNamed || !tgt.Caps().Real {
+				t.Fatalf("caps %+v: a reader opened by name must be real and named", tgt.Caps())
+			}
+			rep, err := Run(tgt, prof, Options{AllowSpend: true, AllowDestructive: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pass, fail, skip := rep.Counts()
+			t.Logf("%s through PC/SC: %d passed, %d failed, %d skipped", kind, pass, fail, skip)
+			for _, r := range rep.Results {
+				if _, known := knownDeviations[r.ID]; r.Status == Fail && !known {
+					t.Errorf("%s %s:\n%s", r.ID, r.Title, formatFailure(r, false))
+				}
+			}
+			emb, err := EmbeddedKind(kind)
+			if err != nil {
+				t.Fatal(err)
+			}
+			direct, err := Run(emb, emb.Profile(), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, diff := range Diff(direct, rep) {
+				if diff.Significant() {
+					t.Errorf("PC/SC and in-process answers differ: %+v", diff)
+				}
+			}
+		})
+	}
+}
+
+// TestPCSCReaderChoice checks the reader selection rules of OpenPCSC.
+func TestPCSCReaderChoice(t *testing.T) {
+	d := pcscdtest.Start(t, 1)
+	tgt, _ := serveKind(t, d, 0, KindNormal)
+	tgt.Close()
+	for _, tt := range []struct {
+		reader string
+		named  bool
+		ok     bool
+	}{{"", false, true}, {"0", false, true}, {d.ReaderName(0), true, true}, {"no such reader", false, false}, {"7", false, false}} {
+		p, err := OpenPCSC(tt.reader)
+		if (err == nil) != tt.ok {
+			t.Errorf("OpenPCSC(%q): err %v, want ok=%v", tt.reader, err, tt.ok)
+			continue
+		}
+		if err == nil {
+			if p.Caps().ReaderNamed != tt.named {
+				t.Errorf("OpenPCSC(%q): ReaderNamed %v, want %v", tt.reader, p.Caps().ReaderNamed, tt.named)
+			}
+			p.Close()
+		}
+	}
+}
+
+// BenchmarkSuitePCSC is the full suite on a normal card through pcscd and
+// vpcd, next to the same run in process (target: < 5 s through PC/SC).
+func BenchmarkSuitePCSC(b *testing.B) {
+	d := pcscdtest.Start(b, 1)
+	tgt, prof := serveKind(b, d, 0, KindNormal)
+	emb, err := EmbeddedKind(KindNormal)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bb := range []struct {
+		name string
+		tgt  Target
+		prof Profile
+	}{{"pcsc", tgt, prof}, {"embedded", emb, emb.Profile()}} {
+		b.Run(bb.name, func(b *testing.B) {
+			apdus := 0
+			for b.Loop() {
+				rep, err := Run(bb.tgt, bb.prof, Options{AllowSpend: true, AllowDestructive: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				apdus = 0
+				for _, r := range rep.Results {
+					apdus += len(r.Exchange)
+				}
+			}
+			b.ReportMetric(float64(apdus), "apdus/op")
+		})
+	}
+}
