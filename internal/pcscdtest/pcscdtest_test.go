@@ -13,23 +13,24 @@ import (
 	"github.com/mynacard/mynacard/vpcd"
 )
 
-var testATR = []byte{0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14}
+// okCard answers every command with 90 00. Its ATR's last byte names its
+// slot, so a test sees that each reader reaches its own card.
+type okCard struct{ slot int }
 
-// okCard answers every command with 90 00.
-type okCard struct{}
+func (c okCard) ATR() []byte          { return atrFor(c.slot) }
+func (okCard) Transmit([]byte) []byte { return []byte{0x90, 0x00} }
+func (okCard) Reset()                 {}
+func (okCard) PowerOff()              {}
 
-func (okCard) ATR() []byte              { return testATR }
-func (okCard) Transmit(_ []byte) []byte { return []byte{0x90, 0x00} }
-func (okCard) Reset()                   {}
-func (okCard) PowerOff()                {}
+func atrFor(slot int) []byte { return []byte{0x3B, 0x81, 0x80, 0x01, byte(slot)} }
 
-func serve(t *testing.T, addr string) {
+func serve(t *testing.T, addr string, slot int) {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		(&vpcd.Server{Card: okCard{}, Addr: addr}).Run(ctx)
+		(&vpcd.Server{Card: okCard{slot}, Addr: addr}).Run(ctx)
 	}()
 	t.Cleanup(func() { cancel(); wg.Wait() })
 }
@@ -59,17 +60,19 @@ func cardATR(t *testing.T, reader string) []byte {
 }
 
 func TestSlotsAndRestart(t *testing.T) {
-	d := pcscdtest.Start(t, 3)
-	for slot := range 3 {
-		serve(t, d.Addr(slot))
+	// Eight slots take four reader entries, each with its own driver copy.
+	const slots = 8
+	d := pcscdtest.Start(t, slots)
+	for slot := range slots {
+		serve(t, d.Addr(slot), slot)
 	}
-	for slot := range 3 {
-		if atr := cardATR(t, d.ReaderName(slot)); !bytes.Equal(atr, testATR) {
-			t.Errorf("slot %d (%s): ATR % X, want % X", slot, d.ReaderName(slot), atr, testATR)
+	for slot := range slots {
+		if atr := cardATR(t, d.ReaderName(slot)); !bytes.Equal(atr, atrFor(slot)) {
+			t.Errorf("slot %d (%s): ATR % X, want % X", slot, d.ReaderName(slot), atr, atrFor(slot))
 		}
 	}
 	d.Restart(t)
-	if atr := cardATR(t, d.ReaderName(2)); !bytes.Equal(atr, testATR) {
-		t.Errorf("after restart: ATR % X, want % X", atr, testATR)
+	if atr := cardATR(t, d.ReaderName(slots-1)); !bytes.Equal(atr, atrFor(slots-1)) {
+		t.Errorf("after restart: ATR % X, want % X", atr, atrFor(slots-1))
 	}
 }
