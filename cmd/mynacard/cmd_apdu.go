@@ -1,0 +1,74 @@
+package main
+
+import (
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/mynacard/mynacard/apdu"
+	"github.com/mynacard/mynacard/emulator"
+)
+
+func init() {
+	register(command{name: "apdu", summary: "send APDUs (hex) to a card file and show the answers", run: runAPDU})
+}
+
+func runAPDU(e *env, args []string) error {
+	fs := newFlags(e, "apdu", "CARD.json HEX...")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) < 2 {
+		return usageError(fs, "want a card file and at least one APDU")
+	}
+	cmds := make([][]byte, len(pos)-1)
+	for i, s := range pos[1:] {
+		b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
+		if err != nil || len(b) == 0 {
+			return usageError(fs, "APDU %d %q is not hex", i+1, s)
+		}
+		cmds[i] = b
+	}
+	path := pos[0]
+	unlock, err := emulator.LockFile(path)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	st, err := emulator.Load(path)
+	if err != nil {
+		return err
+	}
+	card, err := emulator.New(st, emulator.WithStore(emulator.FileStore{Path: path}))
+	if err != nil {
+		return err
+	}
+	for _, cmd := range cmds {
+		fmt.Fprintf(e.stdout, "> %s\n  %s\n", emulator.Describe(cmd, card.Selected()), redactedHex(cmd))
+		r, err := apdu.ParseResponse(card.Transmit(cmd))
+		if err != nil {
+			return err
+		}
+		if len(r.Data) > 0 {
+			fmt.Fprintf(e.stdout, "< %X\n", r.Data)
+		}
+		fmt.Fprintf(e.stdout, "< %s\n", r.SW.String())
+	}
+	return nil
+}
+
+// redactedHex prints a command in hex with the data of VERIFY and the PIN
+// change commands masked, so a trace never shows a secret.
+func redactedHex(b []byte) string {
+	cmd, err := apdu.ParseCommand(b)
+	secret := err == nil && len(cmd.Data) > 0 &&
+		(cmd.CLA&0x80 == 0 && (cmd.INS == 0x20 || cmd.INS == 0x24) || cmd.CLA&0x80 != 0 && cmd.INS == 0x32)
+	if !secret {
+		return fmt.Sprintf("%X", b)
+	}
+	masked := cmd
+	masked.Data = nil
+	head := masked.Bytes()[:4]
+	return fmt.Sprintf("%X %02X %s", head, len(cmd.Data), strings.Repeat("**", len(cmd.Data)))
+}

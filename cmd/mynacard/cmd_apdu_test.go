@@ -1,0 +1,81 @@
+package main
+
+import (
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/profile"
+)
+
+// cardFile writes a default card of kind k to a temporary card file.
+func cardFile(t *testing.T, k profile.Kind) string {
+	t.Helper()
+	s, err := profile.Default(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "card.json")
+	if err := emulator.Save(path, s); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestAPDUCommand(t *testing.T) {
+	path := cardFile(t, profile.Normal)
+	code, out, errs := runCLI(t, "apdu", path,
+		"00A4040C0AD392F000260100000001",
+		"00 A4 02 0C 02 00 18",
+		"00 20 00 80 04 39393939",
+		"00 20 00 80",
+		"00 A4 02 0C 02 00 0A",
+		"00 B0 00 00 04")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	for _, want := range []string{
+		"> SELECT AP jpki", "< 9000 (OK)",
+		"> SELECT EF jpki/0018 (auth PIN)",
+		"> VERIFY current EF data 4 bytes [REDACTED]", "00200080 04 ********", "< 63C2 (verification failed, 2 tries left)",
+		"> VERIFY current EF (retry query)",
+		"> READ BINARY offset 0 Le 4", "< 3082",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "39393939") {
+		t.Errorf("output shows the PIN:\n%s", out)
+	}
+	// The wrong PIN was charged to the card file.
+	st, err := emulator.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := st.PINs[emulator.JPKIAuthPIN].Remaining; got != 2 {
+		t.Errorf("card file counter %d after one wrong PIN, want 2", got)
+	}
+}
+
+func TestAPDUCommandErrors(t *testing.T) {
+	path := cardFile(t, profile.Normal)
+	if code, _, errs := runCLI(t, "apdu", path, "00A4ZZ"); code != 2 || !strings.Contains(errs, "not hex") {
+		t.Errorf("bad hex: exit %d, %s", code, errs)
+	}
+	if code, _, _ := runCLI(t, "apdu", path); code != 2 {
+		t.Errorf("no APDU: exit %d, want 2", code)
+	}
+	if code, _, errs := runCLI(t, "apdu", filepath.Join(t.TempDir(), "missing.json"), "00A40000"); code != 1 || !strings.Contains(errs, "missing.json") {
+		t.Errorf("missing card: exit %d, %s", code, errs)
+	}
+	unlock, err := emulator.LockFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if code, _, errs := runCLI(t, "apdu", path, "00A40000"); code != 1 || !strings.Contains(errs, "in use") {
+		t.Errorf("locked card: exit %d, %s", code, errs)
+	}
+}
