@@ -1,0 +1,81 @@
+package conformance
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mynacard/mynacard/apdu"
+	"github.com/mynacard/mynacard/emulator"
+)
+
+func TestDiff(t *testing.T) {
+	run := func(tgt Target, prof Profile) *Report {
+		rep, err := Run(tgt, prof, Options{Only: []string{"JPKI-PIN-1", "CARD-CHAL"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	a, err := EmbeddedKind(KindNormal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := EmbeddedKind(KindNormal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	same := Diff(run(a, a.Profile()), run(b, b.Profile()))
+	for _, d := range same {
+		if d.Significant() || d.ID != "CARD-CHAL-001" {
+			t.Errorf("two equal cards differ beyond the random challenge: %+v", d)
+		}
+	}
+	if len(same) == 0 {
+		t.Error("two random challenges compared equal")
+	}
+
+	off := &mutant{Embedded: b, mutate: func(_ *mutant, c apdu.Command, resp []byte) []byte {
+		if n, ok := sw(resp).Retries(); ok && c.INS == 0x20 && len(c.Data) > 0 {
+			return apdu.Response{SW: apdu.RetriesLeft(n + 1)}.Bytes()
+		}
+		return resp
+	}}
+	diffs := Diff(run(a, a.Profile()), run(off, b.Profile()))
+	var kinds []string
+	for _, d := range diffs {
+		if d.ID == "JPKI-PIN-102" {
+			kinds = append(kinds, string(d.Kind))
+		}
+	}
+	if got := strings.Join(kinds, ","); !strings.Contains(got, "outcome") || !strings.Contains(got, "sw") {
+		t.Errorf("JPKI-PIN-102 differences %q, want an outcome and a status word difference", got)
+	}
+}
+
+func TestParseProfile(t *testing.T) {
+	p, err := ParseProfile([]byte(`{"kind":"face-auth","auth_pin":"1234","my_number":"123456789018","collation_b":"55021720352285","collation_tries":10}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Kind != KindFaceAuth || string(p.Secrets[emulator.VisualPINA]) != "123456789018" || string(p.Secrets[emulator.TextPINB]) != "55021720352285" {
+		t.Errorf("profile %+v", p)
+	}
+	if p.Tries[emulator.JPKIAuthPIN] != 3 || p.Tries[emulator.VisualPINB] != 10 {
+		t.Errorf("tries %v", p.Tries)
+	}
+	for _, bad := range []string{
+		`{"auth_pin":"12345"}`, `{"sign_password":"abc123"}`, `{"kind":"plastic"}`,
+		`{"pin":"1234"}`, `{"collation_tries":99}`, `not json`,
+	} {
+		_, err := ParseProfile([]byte(bad))
+		if err == nil {
+			t.Errorf("ParseProfile(%s) accepted", bad)
+			continue
+		}
+		for _, secret := range []string{"12345", "abc123"} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("ParseProfile(%s) error repeats the secret: %v", bad, err)
+			}
+		}
+	}
+}
