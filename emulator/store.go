@@ -23,6 +23,11 @@ func (f FileStore) Save(s *State) error { return Save(f.Path, s) }
 // rename itself survives a crash. The file is readable by its owner only:
 // it holds the secrets.
 func Save(path string, s *State) (err error) {
+	// Through a symlink, write the card it names: renaming over the link
+	// would replace it with a copy and detach the card.
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		path = p
+	}
 	b, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return fmt.Errorf("emulator: card file %s: %w", path, err)
@@ -98,7 +103,11 @@ func Load(path string) (*State, error) {
 // "<cardPath>.lock"), so that two processes never serve or edit one card
 // and race on its retry counters. It fails at once if the card is in use.
 func LockFile(cardPath string) (unlock func() error, err error) {
+	// Lock the card, not the name: a symlink to a served card is refused.
 	lockPath := cardPath + ".lock"
+	if p, err := filepath.EvalSymlinks(cardPath); err == nil {
+		lockPath = p + ".lock"
+	}
 	f, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("emulator: lock card file: %w", err)
