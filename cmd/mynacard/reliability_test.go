@@ -257,7 +257,9 @@ func hexDecode(s string) ([]byte, error) {
 	return b, nil
 }
 
-func cmdSelectEF(fid uint16) []byte { return []byte{0x00, 0xA4, 0x02, 0x0C, 0x02, byte(fid >> 8), byte(fid)} }
+func cmdSelectEF(fid uint16) []byte {
+	return []byte{0x00, 0xA4, 0x02, 0x0C, 0x02, byte(fid >> 8), byte(fid)}
+}
 
 // cmdVerify is VERIFY of the current EF; an empty value queries the counter.
 func cmdVerify(value string) []byte {
