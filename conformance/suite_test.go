@@ -4,13 +4,6 @@ import (
 	"testing"
 )
 
-// knownDeviations are cases the emulator fails today because it departs
-// from the spec, with who owns the fix. The test fails if one of them
-// starts passing, so the list cannot go stale.
-var knownDeviations = map[string]string{
-	"VIS-RD-003": "emulator/profile stores the face photo DF27 as PNG; spec §4.3 says JPEG 2000 (JP2 container)",
-}
-
 // TestSuitePassesOnEveryKind runs the whole catalogue, destructive cases
 // included, on the embedded emulator of every preset kind.
 func TestSuitePassesOnEveryKind(t *testing.T) {
@@ -33,14 +26,8 @@ func TestSuitePassesOnEveryKind(t *testing.T) {
 				t.Errorf("only %d cases passed", pass)
 			}
 			for _, r := range rep.Results {
-				why, known := knownDeviations[r.ID]
-				switch {
-				case r.Status == Fail && known:
-					t.Logf("known deviation %s: %s", r.ID, why)
-				case r.Status == Fail:
+				if r.Status == Fail {
 					t.Errorf("%s %s:\n%s", r.ID, r.Title, formatFailure(r, false))
-				case known && r.Status == Pass:
-					t.Errorf("%s passes now: remove it from knownDeviations", r.ID)
 				}
 			}
 		})

@@ -313,7 +313,7 @@ func visualFiles(f map[emulator.FileRef][]byte, h emulator.Holder, apKey *rsa.Pu
 	objs := [][]byte{
 		tlv(0xDF22, yyyymmdd(h.BirthDate)), tlv(0xDF23, []byte(h.Sex)), tlv(0xDF24, rsaPublic(apKey)),
 		tlv(0xDF25, textImage(h.Name)), tlv(0xDF26, textImage(h.Address)),
-		tlv(0xDF27, facePhoto(h.Name+h.MyNumber)),
+		tlv(0xDF27, facePhoto),
 	}
 	sig, err := cardFaceSignature(signer, concat(objs[0:3]...), concat(objs[3:5]...), objs[5])
 	if err != nil {

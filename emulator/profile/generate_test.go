@@ -8,7 +8,6 @@ import (
 	"crypto/x509"
 	"encoding/binary"
 	"image"
-	"image/color"
 	"image/png"
 	"math/big"
 	"path/filepath"
@@ -328,19 +327,13 @@ func TestGeneratedVisual(t *testing.T) {
 	if err := rsa.VerifyPKCS1v15(dataKey, crypto.Hash(0), digestInfo, objs[6].Value); err != nil {
 		t.Errorf("0002 DF28 does not verify over the three digests: %v", err)
 	}
-	for i, name := range []string{"name", "address", "photo"} {
-		img := decodePNG(t, name, objs[3+i].Value)
-		if name == "photo" {
-			if img.ColorModel() != color.GrayModel {
-				t.Errorf("photo colour model %v, want greyscale", img.ColorModel())
-			}
-			continue
-		}
-		pal, ok := img.(*image.Paletted)
+	for i, name := range []string{"name", "address"} {
+		pal, ok := decodePNG(t, name, objs[3+i].Value).(*image.Paletted)
 		if !ok || len(pal.Palette) != 2 {
-			t.Errorf("%s image is %T, want a 2-colour (1-bit) palette", name, img)
+			t.Errorf("%s image is not a 2-colour (1-bit) palette", name)
 		}
 	}
+	checkJP2Greyscale(t, objs[5].Value)
 	if b := decodePNG(t, "security code", objs[8].Value).Bounds(); b.Dx() != 24 || b.Dy() != 12 {
 		t.Errorf("security code image %v, want 24×12", b)
 	}
@@ -494,5 +487,27 @@ func TestIssueSignCert(t *testing.T) {
 	}
 	if !cert.PublicKey.(*rsa.PublicKey).Equal(&cardKey(t, s, emulator.JPKISignKey).PublicKey) {
 		t.Error("new certificate does not certify the new key")
+	}
+}
+
+// checkJP2Greyscale checks the photo is a JP2 file (signature box, then an
+// image header box) with one component, i.e. greyscale (spec §4.3).
+func checkJP2Greyscale(t *testing.T, b []byte) {
+	t.Helper()
+	sig := []byte{0x00, 0x00, 0x00, 0x0C, 'j', 'P', ' ', ' ', 0x0D, 0x0A, 0x87, 0x0A}
+	if !bytes.HasPrefix(b, sig) {
+		t.Fatalf("photo does not start with the JP2 signature box: % X", b[:min(len(b), 12)])
+	}
+	i := bytes.Index(b, []byte("ihdr"))
+	if i < 0 || len(b) < i+4+11 {
+		t.Fatal("photo has no JP2 image header box")
+	}
+	hdr := b[i+4:]
+	height, width := binary.BigEndian.Uint32(hdr), binary.BigEndian.Uint32(hdr[4:])
+	if comps := binary.BigEndian.Uint16(hdr[8:]); comps != 1 {
+		t.Errorf("photo has %d components, want 1 (greyscale)", comps)
+	}
+	if width == 0 || height == 0 || len(b) >= 32<<10 {
+		t.Errorf("photo %d×%d, %d bytes; want a picture under 32 KiB", width, height, len(b))
 	}
 }

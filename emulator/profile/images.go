@@ -3,17 +3,15 @@ package profile
 import (
 	"bytes"
 	"crypto/sha256"
+	_ "embed"
 	"image"
 	"image/color"
 	"image/png"
-	"math"
 )
 
 // Card images. The card stores the name, address, security code and My
 // Number as 1-bit PNGs and the photo as greyscale JPEG 2000 (spec §4.3).
-// The standard library cannot write JPEG 2000, so the photo here is a
-// greyscale PNG: a documented deviation a client decoding DF27 as JP2 will
-// notice. Text is drawn with a tiny built-in font: real glyphs for digits
+// Text is drawn with a tiny built-in font: real glyphs for digits
 // and dashes, a box with a pattern derived from the character for anything
 // else (kanji, kana), which keeps images small, deterministic and
 // distinguishable without embedding a CJK font.
@@ -38,8 +36,6 @@ const (
 	narrowW     = 6  // ASCII digits: the My Number image is 72×12, the code 24×12
 	wideW       = 12 // full-width characters
 	lineRunes   = 20 // address lines wrap here
-	photoW      = 90
-	photoH      = 120
 	blackIndex  = 1
 	glyphTop    = 2
 	glyphInset  = 1
@@ -129,27 +125,14 @@ func drawBox(img *image.Paletted, x, y int, r rune) {
 	}
 }
 
-// facePhoto draws a greyscale head-and-shoulders silhouette; seed varies
-// the tone so different holders get different photos.
-func facePhoto(seed string) []byte {
-	h := sha256.Sum256([]byte(seed))
-	img := image.NewGray(image.Rect(0, 0, photoW, photoH))
-	bg, face, body := 200+h[0]%40, 150+h[1]%50, 50+h[2]%60
-	for y := 0; y < photoH; y++ {
-		for x := 0; x < photoW; x++ {
-			c := bg - uint8(y/8)
-			dx, dy := float64(x-photoW/2), float64(y-48)
-			switch {
-			case dx*dx/(22*22)+dy*dy/(28*28) <= 1:
-				c = face - uint8(math.Abs(dx)/2)
-			case y > 82 && dx*dx/(42*42)+float64(y-130)*float64(y-130)/(50*50) <= 1:
-				c = body
-			}
-			img.SetGray(x, y, color.Gray{Y: c})
-		}
-	}
-	return encodePNG(img)
-}
+// facePhoto is the photo every generated card carries in DF27: greyscale
+// JPEG 2000 in a JP2 container, as on the real card. It is drawn and
+// encoded once by internal/genface (Go cannot write JPEG 2000) and shared
+// by all holders.
+//
+//go:generate go run ./internal/genface -o data/face.jp2
+//go:embed data/face.jp2
+var facePhoto []byte
 
 func encodePNG(img image.Image) []byte {
 	var b bytes.Buffer
