@@ -112,6 +112,7 @@ func TestSWNames(t *testing.T) {
 		RetriesLeft(99): "63CF (verification failed, 15 tries left)",
 		0x6984:          "6984 (authentication method blocked)",
 		0x6B00:          "6B00 (offset outside the EF)",
+		0x6581:          "6581 (memory failure)",
 		0x6123:          "6123 (35 bytes still available)",
 		0x1234:          "1234 (unknown status)",
 	}

@@ -11,6 +11,7 @@ const (
 	SWWarnEOF              SW = 0x6282 // end of file reached before Ne bytes
 	SWVerifyFail           SW = 0x63C0 // | tries left; 63C0 = counter exhausted
 	SWVerifyFailUnlimited  SW = 0x6300
+	SWMemoryFailure        SW = 0x6581 // the card could not write its memory (e.g. a counter)
 	SWSecurityEnvFaulty    SW = 0x66F1
 	SWWrongLength          SW = 0x6700
 	SWChannelNotSupported  SW = 0x6881
@@ -54,6 +55,7 @@ var swNames = map[SW]string{
 	SWOK:                   "OK",
 	SWWarnEOF:              "end of file reached",
 	SWVerifyFailUnlimited:  "verification failed",
+	SWMemoryFailure:        "memory failure",
 	SWSecurityEnvFaulty:    "security environment faulty",
 	SWWrongLength:          "wrong length",
 	SWChannelNotSupported:  "logical channel not supported",

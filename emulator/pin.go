@@ -10,10 +10,6 @@ import (
 // Secrets and retry counters (spec §7): VERIFY, CHANGE REFERENCE DATA and
 // JICSAP CHANGE KEY.
 
-// swMemoryFailure answers a command whose counter could not be persisted:
-// the card refuses to compare a PIN it could not first charge a try for.
-const swMemoryFailure apdu.SW = 0x6581
-
 // secretFormat describes the values a key reference accepts.
 type secretFormat struct {
 	what       string
@@ -173,14 +169,14 @@ func (c *Card) verify(cmd apdu.Command) []byte {
 	c.verified &^= bit
 	p.Remaining--
 	if err := c.persist(); err != nil {
-		return status(swMemoryFailure)
+		return status(apdu.SWMemoryFailure)
 	}
 	if subtle.ConstantTimeCompare(cmd.Data, p.Value) != 1 {
 		return status(apdu.RetriesLeft(p.Remaining))
 	}
 	p.Remaining = p.Max
 	if err := c.persist(); err != nil {
-		return status(swMemoryFailure)
+		return status(apdu.SWMemoryFailure)
 	}
 	c.verified |= bit
 	return status(apdu.SWOK)
@@ -221,7 +217,7 @@ func (c *Card) changeSecret(cmd apdu.Command) []byte {
 	p.Value = Secret(append([]byte(nil), cmd.Data...))
 	if err := c.persist(); err != nil {
 		p.Value = old
-		return status(swMemoryFailure)
+		return status(apdu.SWMemoryFailure)
 	}
 	return status(apdu.SWOK)
 }

@@ -150,7 +150,7 @@ func TestCounterSavedBeforeCompare(t *testing.T) {
 	// right one does not verify.
 	st.fail = true
 	mustSW(t, c.Transmit(h(selJPKI)), apdu.SWOK)
-	mustSW(t, c.Transmit(h("00 20 00 98 04 31323334")), swMemoryFailure)
+	mustSW(t, c.Transmit(h("00 20 00 98 04 31323334")), apdu.SWMemoryFailure)
 	mustSW(t, c.Transmit(h(selEF(0x0017))), apdu.SWOK)
 	mustSW(t, c.Transmit(h("80 2A 00 80 01 00 00")), apdu.SWSecurityNotSatisfied)
 	if got := c.Snapshot().PINs[JPKIAuthPIN].Remaining; got != 2 {
