@@ -1,0 +1,155 @@
+package fuzz
+
+import (
+	"bytes"
+	"maps"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/profile"
+)
+
+var (
+	kindsOnce sync.Once
+	kindCards []*emulator.State
+	kindsErr  error
+	// targets keeps one card per kind and wrapper between fuzz execs, so
+	// that an exec that changed no secret costs no new card (Embedded.Restore).
+	targets = map[targetKey]*Embedded{}
+)
+
+type targetKey struct {
+	kind int
+	wrap string
+}
+
+// defaultStates returns one state per profile kind, made once: Default is
+// fast but not free, and the fuzz loop needs thousands of cards a second.
+func defaultStates(tb testing.TB) []*emulator.State {
+	tb.Helper()
+	kindsOnce.Do(func() {
+		for _, k := range profile.Kinds() {
+			s, err := profile.Default(k)
+			if err != nil {
+				kindsErr = err
+				return
+			}
+			kindCards = append(kindCards, s)
+		}
+	})
+	if kindsErr != nil {
+		tb.Fatal(kindsErr)
+	}
+	return kindCards
+}
+
+// transmitSeeds are the client sequences of spec §6 for every kind, in the
+// DecodeInput format.
+func transmitSeeds(tb testing.TB) [][]byte {
+	var out [][]byte
+	for i, s := range defaultStates(tb) {
+		for _, seq := range ClientSequences(SecretsOf(s)) {
+			out = append(out, EncodeInput(byte(i), seq.Steps))
+		}
+	}
+	return out
+}
+
+// checkSequence runs one fuzz input against a fresh card and fails tb on
+// any oracle violation, on a short answer, or when the card's retry
+// counters end up above where they started for a key never verified.
+//
+// wrapName names wrap, so that targets can be kept per wrapper.
+func checkSequence(tb testing.TB, in []byte, wrapName string, wrap func(*emulator.Card) Card) {
+	tb.Helper()
+	states := defaultStates(tb)
+	kind, steps := DecodeInput(in)
+	k := targetKey{int(kind) % len(states), wrapName}
+	s := states[k.kind]
+	target := targets[k]
+	if target == nil {
+		var err error
+		if target, err = NewEmbedded("embedded:"+s.Kind, s); err != nil {
+			tb.Fatal(err)
+		}
+		target.Wrap = wrap
+		targets[k] = target
+	}
+	f := &Fuzzer{Target: target, Known: KnownCounters(s), Card: s.Kind}
+	var st Stats
+	exs, fd, err := f.sequence(steps, &st)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if fd != nil {
+		var b bytes.Buffer
+		_ = WriteFinding(&b, fd)
+		tb.Fatalf("%s\n%s", fd, b.String())
+	}
+	if !target.Dirty() {
+		return // no command that changes a secret or counter was sent
+	}
+	end := target.Snapshot()
+	for ref, p := range end.PINs {
+		start := s.PINs[ref]
+		if p.Remaining < 0 || p.Max > 0 && p.Remaining > p.Max {
+			tb.Fatalf("%v counter %d outside 0..%d after %d steps", ref, p.Remaining, p.Max, len(exs))
+		}
+		if p.Remaining > start.Remaining && !acceptedSecret(exs, ref) {
+			tb.Fatalf("%v counter rose from %d to %d with no VERIFY accepted", ref, start.Remaining, p.Remaining)
+		}
+	}
+	if !maps.EqualFunc(s.Files, end.Files, bytes.Equal) {
+		tb.Fatalf("APDUs changed the card's files:\n%s", cmp.Diff(s.Files, end.Files))
+	}
+}
+
+// acceptedSecret reports whether any VERIFY or CHANGE in exs was answered
+// 9000, which may reset ref's counter. (Which key it addressed is the
+// oracle's business; this end-of-run check only needs an upper bound.)
+func acceptedSecret(exs []Exchange, _ emulator.FileRef) bool {
+	for _, ex := range exs {
+		if len(ex.Cmd) > 5 && (ex.Cmd[1] == 0x20 || ex.Cmd[1] == 0x24 || ex.Cmd[1] == 0x32) && bytes.HasSuffix(ex.Resp, []byte{0x90, 0x00}) {
+			return true
+		}
+	}
+	return false
+}
+
+// FuzzTransmitSequence sends sequences of APDUs to a card of each kind
+// (profile.Default) and checks every answer against the spec's invariants
+// (Oracle) and the card's state afterwards.
+func FuzzTransmitSequence(f *testing.F) {
+	for _, in := range transmitSeeds(f) {
+		f.Add(in)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) { checkSequence(t, in, "", nil) })
+}
+
+func TestClientSequencesPass(t *testing.T) {
+	for _, in := range transmitSeeds(t) {
+		checkSequence(t, in, "", nil)
+	}
+}
+
+func TestInputRoundTrip(t *testing.T) {
+	steps := []Step{{Cmd: h("00A4040C0AD392F000260100000001")}, {Reset: true}, {Cmd: make([]byte, 300)}, {Cmd: h("00")}}
+	kind, got := DecodeInput(EncodeInput(3, steps))
+	if kind != 3 || !cmp.Equal(steps, got) {
+		t.Errorf("DecodeInput(EncodeInput(…)) = %d %v", kind, got)
+	}
+}
+
+// BenchmarkTransmitSequence measures the fuzz target itself, one exec per
+// seed input in turn (client sequences, signatures included).
+func BenchmarkTransmitSequence(b *testing.B) {
+	seeds := transmitSeeds(b)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		checkSequence(b, seeds[i%len(seeds)], "", nil)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "execs/s")
+}
