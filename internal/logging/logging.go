@@ -53,13 +53,28 @@ func Discard() *Logger {
 
 // With returns a Logger that adds f to every line.
 func (l *Logger) With(f Fields) *Logger {
-	return &Logger{entry: l.entry.WithFields(logrus.Fields(f))}
+	return &Logger{entry: l.entry.WithFields(f.logrus())}
 }
 
 // DebugEnabled lets callers skip building fields for lines nobody will see.
 func (l *Logger) DebugEnabled() bool { return l.entry.Logger.IsLevelEnabled(logrus.DebugLevel) }
 
-func (l *Logger) Debug(msg string, f Fields) { l.entry.WithFields(logrus.Fields(f)).Debug(msg) }
-func (l *Logger) Info(msg string, f Fields)  { l.entry.WithFields(logrus.Fields(f)).Info(msg) }
-func (l *Logger) Warn(msg string, f Fields)  { l.entry.WithFields(logrus.Fields(f)).Warn(msg) }
-func (l *Logger) Error(msg string, f Fields) { l.entry.WithFields(logrus.Fields(f)).Error(msg) }
+func (l *Logger) Debug(msg string, f Fields) { l.entry.WithFields(f.logrus()).Debug(msg) }
+func (l *Logger) Info(msg string, f Fields)  { l.entry.WithFields(f.logrus()).Info(msg) }
+func (l *Logger) Warn(msg string, f Fields)  { l.entry.WithFields(f.logrus()).Warn(msg) }
+func (l *Logger) Error(msg string, f Fields) { l.entry.WithFields(f.logrus()).Error(msg) }
+
+// logrus converts fields for its formatter. The JSON formatter would
+// encode a value with encoding/json, bypassing a type's redacting String
+// method (emulator.Secret is a []byte: that would be the PIN in base64),
+// so a value that says how it prints is logged as that text.
+func (f Fields) logrus() logrus.Fields {
+	out := make(logrus.Fields, len(f))
+	for k, v := range f {
+		if _, ok := v.(fmt.Stringer); ok {
+			v = fmt.Sprint(v) // fmt also survives a nil receiver
+		}
+		out[k] = v
+	}
+	return out
+}
