@@ -62,6 +62,11 @@ func runAPDU(e *env, args []string) error {
 // change commands masked, so a trace never shows a secret.
 func redactedHex(b []byte) string {
 	cmd, err := apdu.ParseCommand(b)
+	if err != nil && len(b) > 4 {
+		// A malformed VERIFY still carries the PIN; unparsed, no body is
+		// known to be harmless.
+		return fmt.Sprintf("%X %s", b[:4], strings.Repeat("**", len(b)-4))
+	}
 	secret := err == nil && len(cmd.Data) > 0 &&
 		(cmd.CLA&0x80 == 0 && (cmd.INS == 0x20 || cmd.INS == 0x24) || cmd.CLA&0x80 != 0 && cmd.INS == 0x32)
 	if !secret {
