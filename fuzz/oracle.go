@@ -32,8 +32,11 @@ type Oracle struct {
 	efKnown  bool
 	verified map[emulator.FileRef]bool
 	counters map[emulator.FileRef]counter
-	wrongs   int    // wrong secrets presented so far in the oracle's life
-	chain    []byte // data of chained command parts the card accepted
+	// someVerified is set when a VERIFY succeeded on a key the oracle could
+	// not name; until the next AP selection it assumes any key may be verified.
+	someVerified bool
+	wrongs       int    // wrong secrets presented so far in the oracle's life
+	chain        []byte // data of chained command parts the card accepted
 }
 
 type counter struct {
@@ -68,8 +71,13 @@ func KnownCounters(s *emulator.State) map[emulator.FileRef]int {
 func (o *Oracle) Reset() {
 	o.app, o.appKnown = emulator.AppNone, true
 	o.efKnown = false
-	clear(o.verified)
+	o.clearSecurity()
 	o.chain = nil
+}
+
+func (o *Oracle) clearSecurity() {
+	clear(o.verified)
+	o.someVerified = false
 }
 
 // Check records that the card answered resp to cmd and returns a
@@ -115,10 +123,10 @@ func (o *Oracle) Check(cmd, resp []byte) error {
 	case 0xA4:
 		o.selected(c, ok)
 	case 0xB0, 0xB1, 0xB2:
+		ref, known := o.readTarget(c, ok || r.SW == apdu.SWWarnEOF)
 		if !ok && r.SW != apdu.SWWarnEOF {
 			return nil
 		}
-		ref, known := o.readTarget(c)
 		if keys, listed := access[ref]; known && listed && !o.anyVerified(keys) {
 			return fail("read-protected", "%v read without any of %v verified in this session", ref, keys)
 		}
@@ -126,7 +134,7 @@ func (o *Oracle) Check(cmd, resp []byte) error {
 		return o.verify(c, r.SW, fail)
 	case 0x24, 0x32:
 		ref, known := o.keyTarget(c.P2)
-		if ok && known && c.P1 == 0x01 && !o.verified[ref] {
+		if ok && known && c.P1 == 0x01 && !o.anyVerified([]emulator.FileRef{ref}) {
 			return fail("change-unverified", "reference data of %v changed without VERIFY in this session", ref)
 		}
 		if ok && known {
@@ -138,7 +146,7 @@ func (o *Oracle) Check(cmd, resp []byte) error {
 		if !ok || !known || !guarded {
 			return nil
 		}
-		if !o.verified[pin] {
+		if !o.anyVerified([]emulator.FileRef{pin}) {
 			return fail("key-unverified", "%v used without %v verified in this session", ref, pin)
 		}
 		if c.INS == 0x2A && len(r.Data) != 256 {
@@ -156,7 +164,7 @@ func (o *Oracle) selected(c apdu.Command, ok bool) {
 		// the security status so that the oracle errs on the lenient side.
 	case !ok:
 	case c.P1 == 0x04:
-		clear(o.verified)
+		o.clearSecurity()
 		o.app, o.appKnown = emulator.AppNone, bytes.Equal(c.Data, ispAID)
 		if app, found := emulator.AppByAID(c.Data); found {
 			o.app, o.appKnown = app, true
@@ -171,8 +179,9 @@ func (o *Oracle) selected(c apdu.Command, ok bool) {
 }
 
 // readTarget names the EF a READ BINARY/RECORD reads, which becomes the
-// current EF when named by SFI.
-func (o *Oracle) readTarget(c apdu.Command) (emulator.FileRef, bool) {
+// current EF when named by SFI and read; whether a refused read by SFI
+// moves the current EF varies, so the oracle then forgets it.
+func (o *Oracle) readTarget(c apdu.Command, read bool) (emulator.FileRef, bool) {
 	sfi := 0
 	switch c.INS {
 	case 0xB0:
@@ -190,7 +199,7 @@ func (o *Oracle) readTarget(c apdu.Command) (emulator.FileRef, bool) {
 		sfi = int(c.P2 >> 3)
 	}
 	if sfi != 0 {
-		o.ef, o.efKnown = uint16(sfi), true
+		o.ef, o.efKnown = uint16(sfi), read
 	}
 	return o.current()
 }
@@ -215,6 +224,9 @@ func (o *Oracle) current() (emulator.FileRef, bool) {
 }
 
 func (o *Oracle) anyVerified(keys []emulator.FileRef) bool {
+	if o.someVerified {
+		return true
+	}
 	for _, k := range keys {
 		if o.verified[k] {
 			return true
@@ -225,11 +237,12 @@ func (o *Oracle) anyVerified(keys []emulator.FileRef) bool {
 
 // verify checks the retry-counter rules of spec §7.2 on one VERIFY.
 func (o *Oracle) verify(c apdu.Command, sw apdu.SW, fail func(string, string, ...any) error) error {
+	attempt := len(c.Data) > 0
 	ref, known := o.keyTarget(c.P2)
 	if !known {
+		o.someVerified = o.someVerified || attempt && sw == apdu.SWOK
 		return nil
 	}
-	attempt := len(c.Data) > 0
 	prev, seen := o.counters[ref]
 	if sw == apdu.SWOK {
 		if !attempt {
