@@ -44,6 +44,7 @@ func runFuzzer(t *testing.T, kind int, seed uint64, count int, wrap func(*emulat
 // fixed, by Finding.key; each has its replayable file under testdata/findings.
 var knownOpen = map[string]string{
 	"violation/data-over-ne/A4": "SELECT by name with P2=00 and no Le answers an FCI (testdata/findings/select-fci-without-le.txt)",
+	"violation/data-over-ne/2A": "COMPUTE SIGNATURE without Le answers the signature (testdata/findings/sign-without-le.txt)",
 }
 
 func TestFuzzerCleanCard(t *testing.T) {

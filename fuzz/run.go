@@ -99,7 +99,9 @@ func (s *Stats) record(cmd, resp []byte) {
 	ins := cmd[1]
 	s.insSent[ins] = true
 	sw := apdu.SW(uint16(resp[len(resp)-2])<<8 | uint16(resp[len(resp)-1]))
-	if sw != apdu.SWINSNotSupported && sw != apdu.SWCLANotSupported {
+	// Only a plain class reaches the instruction decoder; other classes
+	// are refused before the card looks at INS.
+	if (cmd[0] == 0x00 || cmd[0] == 0x80) && sw != apdu.SWINSNotSupported && sw != apdu.SWCLANotSupported {
 		s.insKnown[ins] = true
 	}
 	if s.pairs == nil {

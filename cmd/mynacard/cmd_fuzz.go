@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/mynacard/mynacard/conformance"
+	"github.com/mynacard/mynacard/emulator/profile"
+	"github.com/mynacard/mynacard/fuzz"
+)
+
+func init() {
+	register(command{
+		name:    "fuzz",
+		summary: "fuzz the embedded emulator or a card in a PC/SC reader with grammar-aware APDU sequences",
+		run:     runFuzz,
+	})
+}
+
+const fuzzUsage = `[flags]
+
+Sends generated command sequences (client sequences of the spec and
+grammar-built sessions, mutated) and checks every answer against the spec's
+invariants: status words from the spec, retry counters, blocked keys,
+access conditions. Each finding is written to --out as a replayable file.
+
+  --target embedded --kind KIND   the built-in card (normal, face-auth, no-sign-cert, pin-blocked, expired-certs)
+  --target pcsc [--reader NAME|N] the card in a PC/SC reader; --diff also runs the
+                                  embedded card of --kind and reports differing status words
+  --replay FILE                   replay a finding; exit status 1 if it still shows
+
+On a pcsc target nothing that could spend a PIN try or change the card is
+sent (no VERIFY with a value, no CHANGE REFERENCE DATA, no unknown or issuer
+instruction, no class FF, nothing shorter than 4 bytes) unless
+--allow-destructive is given. Exit status 1 when there are findings.
+`
+
+type fuzzFlags struct {
+	target, kind, reader, out, replay string
+	seed                              uint64
+	count                             int
+	timeout, every                    time.Duration
+	destructive, diff                 bool
+}
+
+func runFuzz(e *env, args []string) error {
+	var f fuzzFlags
+	fs := newFlags(e, "fuzz", fuzzUsage)
+	fs.StringVar(&f.target, "target", "embedded", "embedded or pcsc")
+	fs.StringVar(&f.kind, "kind", "normal", "card kind of the embedded target (and of the --diff reference)")
+	fs.StringVar(&f.reader, "reader", "", "PC/SC reader name or index (default: the only reader holding a card)")
+	fs.Uint64Var(&f.seed, "seed", 1, "generator seed; the same seed sends the same sequences")
+	fs.IntVar(&f.count, "count", 1000, "number of sequences; 0 runs until interrupted")
+	fs.BoolVar(&f.destructive, "allow-destructive", false, "on a pcsc target, also send commands that may spend PIN tries or change the card")
+	fs.BoolVar(&f.diff, "diff", false, "differential mode: compare a pcsc target with the embedded card of --kind")
+	fs.StringVar(&f.out, "out", "fuzz-findings", "directory for finding files")
+	fs.StringVar(&f.replay, "replay", "", "replay a finding file instead of fuzzing")
+	fs.DurationVar(&f.timeout, "timeout", 5*time.Second, "watchdog per APDU: no answer in this time is a hang")
+	fs.DurationVar(&f.every, "progress", 2*time.Second, "interval of progress lines on stderr")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+	}
+	var card string
+	var exs []fuzz.Exchange
+	if f.replay != "" {
+		file, err := os.Open(f.replay)
+		if err != nil {
+			return err
+		}
+		card, exs, err = fuzz.ReadFinding(file)
+		file.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", f.replay, err)
+		}
+		if card != "" && !flagSet(fs, "kind") {
+			f.kind = card
+		}
+	}
+	fz, closeTargets, err := f.fuzzer()
+	if err != nil {
+		return err
+	}
+	defer closeTargets()
+	if f.replay != "" {
+		fd, err := fz.Replay(exs, e.stdout)
+		if err != nil {
+			return err
+		}
+		if fd == nil {
+			fmt.Fprintf(e.stdout, "fuzz: %s no longer reproduces on %s\n", f.replay, fz.Target.Name())
+			return nil
+		}
+		fmt.Fprintf(e.stdout, "fuzz: reproduces: %s\n", fd)
+		return errFailed
+	}
+	if err := os.MkdirAll(f.out, 0o755); err != nil {
+		return err
+	}
+	fz.Progress, fz.ProgressEvery = e.stderr, f.every
+	fz.Found = func(fd *fuzz.Finding) error {
+		name := filepath.Join(f.out, fmt.Sprintf("seed%d-seq%d-%s%s.txt", fd.Seed, fd.Sequence, fd.Kind, suffix(fd.Rule)))
+		file, err := os.Create(name)
+		if err != nil {
+			return err
+		}
+		if err := fuzz.WriteFinding(file, fd); err != nil {
+			file.Close()
+			return err
+		}
+		if err := file.Close(); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "finding: %s\n  written to %s\n", firstLine(fd.String()), name)
+		return nil
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	st, err := fz.Run(ctx, f.count)
+	fmt.Fprintf(e.stdout, "fuzz: %s on %s, seed %d: %s\n", f.target, fz.Target.Name(), f.seed, &st)
+	if err != nil {
+		return err
+	}
+	if st.Findings > 0 {
+		return errFailed
+	}
+	return nil
+}
+
+// fuzzer builds the Fuzzer the flags describe and a function closing its targets.
+func (f *fuzzFlags) fuzzer() (*fuzz.Fuzzer, func(), error) {
+	s, err := profile.Default(profile.Kind(f.kind))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: --kind: %v", errUsage, err)
+	}
+	embedded := func() (*fuzz.Embedded, error) { return fuzz.NewEmbedded("embedded:"+f.kind, s) }
+	fz := &fuzz.Fuzzer{Card: f.kind, Seed: f.seed, Timeout: f.timeout}
+	closeAll := func() {}
+	switch f.target {
+	case "embedded":
+		if f.diff {
+			return nil, nil, fmt.Errorf("%w: --diff compares a pcsc target with the embedded card; use it with --target pcsc", errUsage)
+		}
+		if fz.Target, err = embedded(); err != nil {
+			return nil, nil, err
+		}
+		fz.Known = fuzz.KnownCounters(s)
+		// An emulated card is restored before every sequence: nothing is at risk.
+		fz.Gen = fuzz.NewGenerator(f.seed, fuzz.SecretsOf(s), true)
+	case "pcsc":
+		p, err := conformance.OpenPCSC(f.reader)
+		if err != nil {
+			return nil, nil, err
+		}
+		closeAll = func() { p.Close() }
+		fz.Target = p
+		fz.Gen = fuzz.NewGenerator(f.seed, fuzz.SecretsOf(s), f.destructive)
+		if f.diff {
+			if fz.Reference, err = embedded(); err != nil {
+				p.Close()
+				return nil, nil, err
+			}
+		}
+	default:
+		return nil, nil, fmt.Errorf("%w: --target %q: want embedded or pcsc", errUsage, f.target)
+	}
+	return fz, closeAll, nil
+}
+
+// flagSet reports whether name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	found := false
+	fs.Visit(func(fl *flag.Flag) { found = found || fl.Name == name })
+	return found
+}
+
+func suffix(rule string) string {
+	if rule == "" {
+		return ""
+	}
+	return "-" + rule
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}

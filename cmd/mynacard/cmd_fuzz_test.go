@@ -1,0 +1,63 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestFuzzCommandEmbedded(t *testing.T) {
+	out := t.TempDir()
+	code, stdout, stderr := runCLI(t, "fuzz", "--kind", "face-auth", "--count", "200", "--seed", "5", "--out", out)
+	if code != 0 && code != 1 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(stdout, "200 sequences") || !strings.Contains(stdout, "embedded:face-auth") {
+		t.Errorf("summary missing: %s", stdout)
+	}
+	files, _ := filepath.Glob(filepath.Join(out, "*.txt"))
+	if (code == 1) != (len(files) > 0) {
+		t.Errorf("exit %d with %d finding files", code, len(files))
+	}
+	// Every finding written replays to the same finding.
+	for _, f := range files {
+		if code, stdout, _ := runCLI(t, "fuzz", "--replay", f); code != 1 || !strings.Contains(stdout, "reproduces") {
+			t.Errorf("replay of %s: exit %d\n%s", f, code, stdout)
+		}
+	}
+}
+
+func TestFuzzCommandReplayClean(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "seq.txt")
+	seq := "card pin-blocked\n> 00A4040C0AD392F000260100000001\n< 9000\n> 00A4020C020018\n> 00200080\n< 63C3\nreset\n> 00200080\n"
+	if err := os.WriteFile(path, []byte(seq), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runCLI(t, "fuzz", "--replay", path)
+	if code != 0 {
+		t.Fatalf("exit %d: %s%s", code, stdout, stderr)
+	}
+	// The pin-blocked card answers 63C0 where the file recorded 63C3.
+	for _, want := range []string{"< 63C0   (recorded 63C3)", "reset", "no longer reproduces on embedded:pin-blocked"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("replay output lacks %q:\n%s", want, stdout)
+		}
+	}
+}
+
+func TestFuzzCommandUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"fuzz", "--target", "floppy"},
+		{"fuzz", "--diff"},
+		{"fuzz", "--kind", "plastic"},
+		{"fuzz", "extra"},
+	} {
+		if code, _, _ := runCLI(t, args...); code != 2 {
+			t.Errorf("%q: exit %d, want 2", args, code)
+		}
+	}
+	if code, _, stderr := runCLI(t, "fuzz", "--replay", filepath.Join(t.TempDir(), "missing")); code != 1 || !strings.Contains(stderr, "missing") {
+		t.Errorf("missing replay file: exit %d %s", code, stderr)
+	}
+}
