@@ -5,7 +5,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,6 +25,7 @@ import (
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/internal/pcscdtest"
+	"github.com/mynacard/mynacard/vpcd"
 )
 
 // These tests kill, starve and confuse a real `mynacard serve` process and
@@ -720,4 +723,292 @@ func TestCardFileModes(t *testing.T) {
 
 func respSW(resp []byte) uint16 {
 	return uint16(resp[len(resp)-2])<<8 | uint16(resp[len(resp)-1])
+}
+
+// fakeVPCDPort listens where serve dials for two consecutive slots, as
+// vpcd does, so the test can be a misbehaving vpcd.
+func fakeVPCDPorts(t *testing.T) (base int, lns [2]net.Listener) {
+	t.Helper()
+	for range 50 {
+		a, err := net.Listen("tcp4", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		base = a.Addr().(*net.TCPAddr).Port
+		b, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(base+1)))
+		if err != nil {
+			a.Close()
+			continue
+		}
+		t.Cleanup(func() { a.Close(); b.Close() })
+		return base, [2]net.Listener{a, b}
+	}
+	t.Fatal("no two consecutive free ports")
+	return 0, lns
+}
+
+// vpcdPeer is the vpcd side of one card link.
+type vpcdPeer struct {
+	t testing.TB
+	c net.Conn
+}
+
+// acceptCard waits for the card to dial ln and reports how long it took.
+func acceptCard(t testing.TB, ln net.Listener, within time.Duration) (vpcdPeer, time.Duration) {
+	t.Helper()
+	start := time.Now()
+	ln.(*net.TCPListener).SetDeadline(start.Add(within))
+	c, err := ln.Accept()
+	if err != nil {
+		t.Fatalf("card did not dial %s within %v: %v", ln.Addr(), within, err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return vpcdPeer{t, c}, time.Since(start)
+}
+
+func (p vpcdPeer) exchange(payload []byte) []byte {
+	p.t.Helper()
+	p.c.SetDeadline(time.Now().Add(5 * time.Second))
+	if err := vpcd.WriteFrame(p.c, payload); err != nil {
+		p.t.Fatalf("write % X: %v", payload[:min(len(payload), 8)], err)
+	}
+	resp, err := vpcd.ReadFrame(p.c)
+	if err != nil {
+		p.t.Fatalf("answer to % X: %v", payload[:min(len(payload), 8)], err)
+	}
+	return resp
+}
+
+func (p vpcdPeer) sw(cmd []byte) apdu.SW {
+	p.t.Helper()
+	resp := p.exchange(cmd)
+	if len(resp) < 2 {
+		p.t.Fatalf("answer to % X: % X, want at least SW1 SW2", cmd, resp)
+	}
+	return apdu.SW(respSW(resp))
+}
+
+// authPINCounter powers the card up as vpcd does and reads the auth PIN
+// counter.
+func (p vpcdPeer) authPINCounter() int {
+	p.t.Helper()
+	p.c.SetDeadline(time.Now().Add(5 * time.Second))
+	vpcd.WriteFrame(p.c, []byte{vpcd.CtrlPowerOn})
+	if atr := p.exchange([]byte{vpcd.CtrlATR}); len(atr) < 2 || atr[0] != 0x3B {
+		p.t.Fatalf("ATR % X", atr)
+	}
+	for _, cmd := range [][]byte{cmdSelectJPKI, cmdSelectEF(emulator.JPKIAuthPIN.FID)} {
+		if sw := p.sw(cmd); sw != apdu.SWOK {
+			p.t.Fatalf("% X: %v", cmd, sw)
+		}
+	}
+	n, ok := p.sw(cmdVerify("")).Retries()
+	if !ok {
+		p.t.Fatal("empty VERIFY: no 63Cx")
+	}
+	return n
+}
+
+// waitHangUp waits until the card closes the link.
+func (p vpcdPeer) waitHangUp() {
+	p.t.Helper()
+	p.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.Copy(io.Discard, p.c); err != nil && !errors.Is(err, syscall.ECONNRESET) {
+		p.t.Fatalf("card did not hang up: %v", err)
+	}
+}
+
+// TestServeSurvivesVPCDFaults plays a broken vpcd against `mynacard
+// serve` on slot 0 while slot 1 keeps working: connection resets,
+// truncated and empty frames, the largest frames, stray control bytes, a
+// peer that never reads, and vpcd gone for a while. After each fault the
+// card must dial back within a second with its counters intact.
+func TestServeSurvivesVPCDFaults(t *testing.T) {
+	base, lns := fakeVPCDPorts(t)
+	dir := t.TempDir()
+	a := newCardFile(t, dir, "a.json", nil)
+	b := newCardFile(t, dir, "b.json", nil)
+	srv := startMyna(t, "serve", "--port", strconv.Itoa(base), "--slots", a+","+b)
+	peer, _ := acceptCard(t, lns[0], 10*time.Second)
+	other, _ := acceptCard(t, lns[1], 10*time.Second)
+	peer.authPINCounter()
+	if sw := peer.sw(cmdVerify(leakWrongPIN)); sw != apdu.RetriesLeft(2) {
+		t.Fatalf("wrong VERIFY: %v, want 63C2", sw)
+	}
+	var worst time.Duration
+	faults := 0
+	// reconnected checks the card's state after the fault and returns the
+	// new link.
+	reconnected := func(name string, within time.Duration) vpcdPeer {
+		t.Helper()
+		p, took := acceptCard(t, lns[0], within)
+		worst = max(worst, took)
+		faults++
+		if !srv.running() {
+			t.Fatalf("after %s: mynacard serve exited:\n%s", name, srv.output())
+		}
+		if n := p.authPINCounter(); n != 2 {
+			t.Fatalf("after %s: auth PIN counter %d, want 2", name, n)
+		}
+		if n := other.authPINCounter(); n != 3 {
+			t.Fatalf("after %s: slot 1 counter %d, want 3", name, n)
+		}
+		return p
+	}
+
+	for _, f := range []struct {
+		name string
+		send []byte
+	}{
+		{"truncated frame", []byte{0x00, 0x10, 0x00, 0xA4, 0x04}},
+		{"truncated length prefix", []byte{0x00}},
+		{"empty frame", []byte{0x00, 0x00}},
+		{"connection reset", nil},
+	} {
+		if f.send != nil {
+			peer.c.Write(f.send)
+		}
+		if f.name == "empty frame" {
+			peer.waitHangUp() // the card drops a peer that is out of step
+		}
+		peer.c.(*net.TCPConn).SetLinger(0) // close with RST
+		peer.c.Close()
+		peer = reconnected(f.name, time.Second)
+	}
+
+	// The largest frames and stray bytes are answered, not fatal.
+	big := make([]byte, vpcd.MaxPayload)
+	copy(big, []byte{0x00, 0xCA, 0x01, 0x00, 0x00, (vpcd.MaxPayload - 7) >> 8, (vpcd.MaxPayload - 7) & 0xFF})
+	for i := 7; i < len(big); i++ {
+		big[i] = byte(i)
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	garbage := make([]byte, vpcd.MaxPayload)
+	for i := range garbage {
+		garbage[i] = byte(rng.Uint32())
+	}
+	for _, cmd := range [][]byte{big, garbage, {0x7F}, {0x00, 0x20}, {0xFF, 0xFF, 0xFF}} {
+		if resp := peer.exchange(cmd); len(resp) < 2 {
+			t.Errorf("%d-byte frame % X…: answer % X, want a status word", len(cmd), cmd[:min(4, len(cmd))], resp)
+		}
+		faults++
+	}
+	if n := peer.authPINCounter(); n != 2 {
+		t.Fatalf("after odd frames: counter %d, want 2", n)
+	}
+
+	// A peer that sends and never reads: the card's writes block; the
+	// other slot must not notice, and the card must come back once the
+	// peer goes.
+	peer.sw(cmdSelectEF(emulator.JPKIAuthCert.FID))
+	// 21 MB of READ BINARY, more than the loopback socket buffers of both
+	// sides hold, asking for 770 MB of answers: the card must block
+	// writing and stop reading.
+	flood := bytes.Repeat(append([]byte{0x00, 0x05}, 0x00, 0xB0, 0x00, 0x00, 0x00), 3_000_000)
+	peer.c.SetWriteDeadline(time.Now().Add(3 * time.Second))
+	n, err := peer.c.Write(flood)
+	if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
+		t.Fatalf("flood: wrote %d bytes, err %v; want the card to stop reading (a write timeout)", n, err)
+	}
+	if c := other.authPINCounter(); c != 3 {
+		t.Fatalf("slot 1 while slot 0 is flooded: counter %d, want 3", c)
+	}
+	peer.c.Close()
+	peer = reconnected("a peer that never reads", time.Second)
+
+	// vpcd gone (pcscd stopped) for longer than the card's backoff cap.
+	addr := lns[0].Addr().String()
+	lns[0].Close()
+	peer.c.Close()
+	time.Sleep(1500 * time.Millisecond)
+	if lns[0], err = net.Listen("tcp4", addr); err != nil {
+		t.Fatalf("re-listen on %s: %v", addr, err)
+	}
+	defer lns[0].Close()
+	peer = reconnected("vpcd away 1.5 s", time.Second)
+
+	srv.stop()
+	if got := loadCardFile(t, a).PINs[emulator.JPKIAuthPIN].Remaining; got != 2 {
+		t.Errorf("card file a: auth PIN counter %d after SIGTERM, want 2", got)
+	}
+	t.Logf("%d vpcd faults survived; slowest reconnect %v", faults, worst.Round(time.Millisecond))
+}
+
+// pcscdPID finds the pcscd this test process started (pcscdtest execs it
+// in place of its launcher, so it is a direct child).
+func pcscdPID(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		stat, err := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid …
+		i := bytes.LastIndexByte(stat, ')')
+		f := strings.Fields(string(stat[i+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(os.Getpid()) && bytes.Contains(stat[:i], []byte("(pcscd")) {
+			return pid
+		}
+	}
+	t.Fatal("no pcscd child process found")
+	return 0
+}
+
+// TestServeSurvivesPCSCDRestart kills pcscd (SIGKILL) and restarts it
+// (SIGTERM, start) under a served card: the card must be back in the
+// reader promptly with its counters.
+func TestServeSurvivesPCSCDRestart(t *testing.T) {
+	d := pcscdtest.Start(t, 1)
+	path := newCardFile(t, t.TempDir(), "card.json", nil)
+	srv := startMyna(t, "serve", "--port", strconv.Itoa(d.Base), path)
+	r := openPCSCReader(t, d.ReaderName(0))
+	r.connect(t, 10*time.Second)
+	r.must(t, cmdSelectJPKI, apdu.SWOK)
+	r.must(t, cmdSelectEF(emulator.JPKIAuthPIN.FID), apdu.SWOK)
+	r.must(t, cmdVerify(leakWrongPIN), apdu.RetriesLeft(2))
+	var worst time.Duration
+	for i, how := range []string{"SIGKILL", "restart", "SIGKILL"} {
+		r.disconnect()
+		if how == "SIGKILL" {
+			if err := syscall.Kill(pcscdPID(t), syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+		}
+		d.Restart(t)
+		// The old context died with the daemon.
+		r = openPCSCReader(t, d.ReaderName(0))
+		took, err := r.waitPresent(true, 10*time.Second)
+		if err != nil {
+			t.Fatalf("pcscd %s %d: %v", how, i, err)
+		}
+		worst = max(worst, took)
+		if !srv.running() {
+			t.Fatalf("mynacard serve exited:\n%s", srv.output())
+		}
+		r.connect(t, 5*time.Second)
+		r.must(t, cmdSelectJPKI, apdu.SWOK)
+		if n := r.counter(t, emulator.JPKIAuthPIN.FID); n != 2 {
+			t.Fatalf("after pcscd %s: auth PIN counter %d, want 2", how, n)
+		}
+	}
+	r.must(t, cmdVerify("1234"), apdu.SWOK)
+	r.disconnect()
+	srv.stop()
+	if got := loadCardFile(t, path).PINs[emulator.JPKIAuthPIN].Remaining; got != 3 {
+		t.Errorf("card file: auth PIN counter %d, want 3", got)
+	}
+	// pcscd polls presence every 400 ms on its own; the card's part is its
+	// redial backoff, capped at 500 ms.
+	if worst > 1500*time.Millisecond {
+		t.Errorf("card back in the reader %v after pcscd was up; want within 1 s of redial plus pcscd's 0.4 s poll", worst)
+	}
+	t.Logf("3 pcscd restarts (2 SIGKILL) survived; card present again at most %v after pcscd was up", worst.Round(time.Millisecond))
 }
