@@ -147,8 +147,9 @@ type node struct {
 	key  *rsa.PrivateKey // key EFs, parsed once
 	pin  *PIN            // key references; points into the State
 	// absent marks an EF that is selectable although the card holds no
-	// contents (the missing sign certificate under AbsentSignCert "6982"):
-	// reads and signing always answer 6982.
+	// contents: the missing sign certificate and key under AbsentSignCert
+	// "6982", and an EF no credential opens (JPKI 0009), whose contents no
+	// command can observe. Reads and signing always answer 6982.
 	absent bool
 }
 
@@ -159,7 +160,8 @@ type fileSystem [len(fileMaps)][maxFID]*node
 // buildFS resolves the file maps against s, parsing each key once. EFs the
 // state has no contents for do not exist (SELECT answers 6A82), except the
 // sign certificate and key when Settings.AbsentSignCert keeps them
-// selectable.
+// selectable, and EFs that nothing opens: every card has JPKI 0009 (spec
+// §4.1), and its contents cannot matter.
 func buildFS(s *State) (*fileSystem, error) {
 	var fs fileSystem
 	keepAbsent := s.Settings.AbsentSignCert == "6982"
@@ -173,7 +175,7 @@ func buildFS(s *State) (*fileSystem, error) {
 				switch {
 				case ok:
 					n.data = d
-				case keepAbsent && ref == JPKISignCert:
+				case keepAbsent && ref == JPKISignCert, e.access == never:
 					n.absent = true
 				default:
 					continue
