@@ -184,6 +184,11 @@ var (
 		0x32: (*Card).changeSecret,
 		// iPhone token "last command": physical cards refuse it (spec §2).
 		0xFC: func(*Card, apdu.Command) []byte { return status(apdu.SWWrongLength) },
+		// SET PUBLIC IC KEY / VERIFY CERTIFICATE (特定機関認証, spec §5,
+		// §11.3): the exchange is not public and every P1 P2 tried on a
+		// card answered 6A86, which is all the emulator answers.
+		0xA2: func(*Card, apdu.Command) []byte { return status(apdu.SWIncorrectP1P2) },
+		0xAE: (*Card).setSessionKey,
 	}
 )
 
@@ -220,6 +225,20 @@ func (c *Card) dispatch(b []byte) []byte {
 		return status(apdu.SWINSNotSupported)
 	}
 	return h(c, cmd)
+}
+
+// setSessionKey answers SET SESSION KEY 80 AE, which starts secure
+// messaging in the text AP. The emulator has no secure messaging (spec §4.2
+// recommendation), so there, and with no AP selected, it does not know the
+// command; the other applications refuse it as the card does (spec §5).
+func (c *Card) setSessionKey(apdu.Command) []byte {
+	switch c.app {
+	case AppJPKI, AppJuki:
+		return status(apdu.SWSecurityNotSatisfied)
+	case AppVisual, AppCommon:
+		return status(apdu.SWSecurityEnvFaulty)
+	}
+	return status(apdu.SWINSNotSupported)
 }
 
 // status is a response with no data.

@@ -18,6 +18,8 @@ var insNames = map[[2]byte]string{
 	{0x00, 0xCA}: "GET DATA",
 	{0x80, 0x2A}: "COMPUTE SIGNATURE",
 	{0x80, 0x32}: "CHANGE KEY",
+	{0x80, 0xA2}: "VERIFY CERTIFICATE",
+	{0x80, 0xAE}: "SET SESSION KEY",
 }
 
 // Describe names a command APDU for logs and traces, given the application
