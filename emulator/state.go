@@ -49,8 +49,9 @@ type Holder struct {
 	City             string    `json:"city"`
 }
 
-// PIN is one key reference's secret and its retry counter. Max 0 means the
-// key has no retry limit (answers 63 00).
+// PIN is one key reference's secret and its retry counter. Max is the
+// key's retry limit, which validation holds to MaxTries: every key on the
+// card has one (spec §7.1), so the 63 00 of an unlimited key never occurs.
 type PIN struct {
 	Value     Secret `json:"value"`
 	Max       int    `json:"max"`

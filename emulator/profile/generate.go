@@ -8,7 +8,8 @@
 //     data-signing key certified by a CV root, both fixed test keys
 //     embedded in data/issuer-keys.pem (never on the card, as on a real
 //     one); the SM session key of text EF 0006 is a third fixed key.
-//   - The photo is a greyscale PNG, not JPEG 2000 (images.go).
+//   - The photo is one fixed greyscale JPEG 2000 (JP2) of about 1 KiB;
+//     the real size is not published (images.go).
 //   - 住基AP and 共通AP EF 0002 hold one simple-TLV record, tag 01, with
 //     the 16-byte key identifier of the municipality key.
 //   - Expired certificates are re-issued leaves (same keys, same CAs) dated
