@@ -101,3 +101,12 @@ var files = map[emulator.App][]uint16{
 
 // getDataTags are the MF-level GET DATA objects (spec §2).
 var getDataTags = []uint16{0x0042, 0x0045, 0x0066, 0x00F0, 0x00F2, 0x00F7, 0x00F8, 0x7F21, 0x5F51}
+
+// free are the EFs the spec lists as readable with no credential (spec §4).
+var free = map[emulator.FileRef]bool{
+	emulator.JPKISignCACert: true, emulator.JPKIToken: true, emulator.JPKICertStatus: true,
+	emulator.JPKIAuthCert: true, emulator.JPKIAuthCACert: true,
+	emulator.TextCVCert: true, emulator.TextBasicInfo: true,
+	emulator.VisualBasicInfo: true, emulator.VisualCVCert: true,
+	emulator.CommonSerial: true,
+}
