@@ -853,7 +853,6 @@ func TestServeSurvivesVPCDFaults(t *testing.T) {
 		t.Helper()
 		p, took := acceptCard(t, lns[0], within)
 		worst = max(worst, took)
-		faults++
 		if !srv.running() {
 			t.Fatalf("after %s: mynacard serve exited:\n%s", name, srv.output())
 		}
@@ -883,6 +882,7 @@ func TestServeSurvivesVPCDFaults(t *testing.T) {
 		}
 		peer.c.(*net.TCPConn).SetLinger(0) // close with RST
 		peer.c.Close()
+		faults++
 		peer = reconnected(f.name, time.Second)
 	}
 
@@ -910,16 +910,21 @@ func TestServeSurvivesVPCDFaults(t *testing.T) {
 	// A peer that sends and never reads: the card's writes block; the
 	// other slot must not notice, and the card must come back once the
 	// peer goes.
-	peer.sw(cmdSelectEF(emulator.JPKIAuthCert.FID))
 	// 21 MB of READ BINARY, more than the loopback socket buffers of both
 	// sides hold, asking for 770 MB of answers: the card must block
 	// writing and stop reading.
 	flood := bytes.Repeat(append([]byte{0x00, 0x05}, 0x00, 0xB0, 0x00, 0x00, 0x00), 3_000_000)
-	peer.c.SetWriteDeadline(time.Now().Add(3 * time.Second))
-	n, err := peer.c.Write(flood)
-	if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
-		t.Fatalf("flood: wrote %d bytes, err %v; want the card to stop reading (a write timeout)", n, err)
+	stall := func(p vpcdPeer) {
+		t.Helper()
+		p.sw(cmdSelectEF(emulator.JPKIAuthCert.FID))
+		p.c.SetWriteDeadline(time.Now().Add(2 * time.Second))
+		n, err := p.c.Write(flood)
+		if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
+			t.Fatalf("flood: wrote %d bytes, err %v; want the card to stop reading (a write timeout)", n, err)
+		}
+		faults++
 	}
+	stall(peer)
 	if c := other.authPINCounter(); c != 3 {
 		t.Fatalf("slot 1 while slot 0 is flooded: counter %d, want 3", c)
 	}
@@ -930,13 +935,18 @@ func TestServeSurvivesVPCDFaults(t *testing.T) {
 	addr := lns[0].Addr().String()
 	lns[0].Close()
 	peer.c.Close()
+	faults++
 	time.Sleep(1500 * time.Millisecond)
+	var err error
 	if lns[0], err = net.Listen("tcp4", addr); err != nil {
 		t.Fatalf("re-listen on %s: %v", addr, err)
 	}
 	defer lns[0].Close()
 	peer = reconnected("vpcd away 1.5 s", time.Second)
 
+	// SIGTERM stops a server stalled on a peer that never reads, and
+	// saves.
+	stall(peer)
 	srv.stop()
 	if got := loadCardFile(t, a).PINs[emulator.JPKIAuthPIN].Remaining; got != 2 {
 		t.Errorf("card file a: auth PIN counter %d after SIGTERM, want 2", got)
