@@ -238,9 +238,17 @@ func (o *Oracle) anyVerified(keys []emulator.FileRef) bool {
 // verify checks the retry-counter rules of spec §7.2 on one VERIFY.
 func (o *Oracle) verify(c apdu.Command, sw apdu.SW, fail func(string, string, ...any) error) error {
 	attempt := len(c.Data) > 0
+	left, isRetries := sw.Retries()
+	if attempt && (isRetries || sw == apdu.SWAuthBlocked) {
+		o.wrongs++
+	}
 	ref, known := o.keyTarget(c.P2)
 	if !known {
-		o.someVerified = o.someVerified || attempt && sw == apdu.SWOK
+		if attempt && sw == apdu.SWOK {
+			// Some key was verified and its counter reset: forget them all.
+			o.someVerified = true
+			clear(o.counters)
+		}
 		return nil
 	}
 	prev, seen := o.counters[ref]
@@ -255,12 +263,8 @@ func (o *Oracle) verify(c apdu.Command, sw apdu.SW, fail func(string, string, ..
 		delete(o.counters, ref) // back to its maximum, which the oracle need not know
 		return nil
 	}
-	left, isRetries := sw.Retries()
 	if !isRetries && sw != apdu.SWAuthBlocked {
 		return nil
-	}
-	if attempt {
-		o.wrongs++
 	}
 	o.counters[ref] = counter{left: left, wrongsAt: o.wrongs}
 	if !seen {
