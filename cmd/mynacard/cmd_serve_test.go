@@ -344,6 +344,7 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"--port", "0", card}, 2, "--port 0"},
 		{[]string{"--log-level", "loud", card}, 2, "loud"},
 		{[]string{"--bogus", card}, 2, "bogus"},
+		{[]string{"--hostile", "x7", card}, 2, "--hostile"},
 		{[]string{filepath.Join(t.TempDir(), "missing.json")}, 1, "missing.json"},
 		{[]string{corrupt}, 1, "corrupt.json"},
 	}
@@ -353,5 +354,52 @@ func TestServeUsageErrors(t *testing.T) {
 		if code != tt.code || !strings.Contains(stderr.String(), tt.want) {
 			t.Errorf("serve %q: exit %d, stderr %q; want exit %d mentioning %q", tt.args, code, stderr.String(), tt.code, tt.want)
 		}
+	}
+}
+
+// A hostile card answers some commands with mutated responses, each logged
+// with its sequence number so a host crash can be replayed, and leaves the
+// others as the card sent them.
+func TestServeHostile(t *testing.T) {
+	path := writeCard(t, profile.Normal)
+	addr := freePort(t)
+	p := startServe(t, path, "--reversed", addr, "--hostile", "7", "--log-json")
+	p.expectLine(t, "slot 0: "+path+", waiting for vpcd on "+addr)
+	v := dialServe(t, addr)
+	selectJPKI, _ := hex.DecodeString("00A4040C0AD392F000260100000001")
+	const n = 40
+	clean := 0
+	for range n {
+		resp, err := v.exchange(selectJPKI)
+		if err != nil {
+			t.Fatalf("exchange: %v", err)
+		}
+		if bytes.Equal(resp, []byte{0x90, 0x00}) {
+			clean++
+		}
+	}
+	if clean == 0 || clean == n {
+		t.Errorf("%d of %d SELECTs answered 9000; a hostile card mutates some answers, not all or none", clean, n)
+	}
+	if code := p.stop(t, syscall.SIGTERM); code != 0 {
+		t.Errorf("serve exit %d", code)
+	}
+	var mutations int
+	for _, line := range strings.Split(p.stderr.String(), "\n") {
+		var rec struct {
+			Msg    string `json:"msg"`
+			Seq    *int   `json:"seq"`
+			Seed   int    `json:"seed"`
+			Answer string `json:"answer"`
+			Sent   string `json:"sent"`
+		}
+		// A mutation can leave a bare 9000 as it was (e.g. truncating data
+		// it does not have); only those that changed it show on the wire.
+		if json.Unmarshal([]byte(line), &rec) == nil && rec.Msg == "hostile answer" && rec.Seq != nil && rec.Seed == 7 && rec.Sent != rec.Answer {
+			mutations++
+		}
+	}
+	if mutations != n-clean {
+		t.Errorf("%d changed answers logged, want %d (one per answer that was not 9000)", mutations, n-clean)
 	}
 }
