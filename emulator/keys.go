@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
+	"sync"
 
 	"github.com/mynacard/mynacard/apdu"
 )
@@ -15,9 +16,43 @@ import (
 
 const rsaBits = 2048
 
+// parsedKeys caches parseKey by the key's DER bytes. Parsing checks and
+// precomputes an RSA-2048 key, about a millisecond; cards made again from
+// the same file (fuzzing, conformance restores, tests) would pay it for
+// every card. A *rsa.PrivateKey is read-only once precomputed, so cards
+// share it. Bounded, because a long-lived process may load many cards.
+var parsedKeys struct {
+	sync.Mutex
+	m map[string]*rsa.PrivateKey
+}
+
+const maxParsedKeys = 256
+
 // parseKey decodes a PKCS#8 RSA-2048 key. Go precomputes the CRT values,
 // so signing later costs what bare crypto/rsa costs.
 func parseKey(der []byte) (*rsa.PrivateKey, error) {
+	parsedKeys.Lock()
+	k, ok := parsedKeys.m[string(der)]
+	parsedKeys.Unlock()
+	if ok {
+		return k, nil
+	}
+	k, err := parseKeyUncached(der)
+	if err != nil {
+		return nil, err
+	}
+	parsedKeys.Lock()
+	defer parsedKeys.Unlock()
+	if parsedKeys.m == nil {
+		parsedKeys.m = make(map[string]*rsa.PrivateKey)
+	}
+	if len(parsedKeys.m) < maxParsedKeys {
+		parsedKeys.m[string(der)] = k
+	}
+	return k, nil
+}
+
+func parseKeyUncached(der []byte) (*rsa.PrivateKey, error) {
 	k, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
 		return nil, err
