@@ -3,9 +3,10 @@
 
 GO        ?= go
 PKGS      := ./...
-# Packages with goroutines (serving, sockets, concurrent clients) also run under -race.
-RACE_PKGS := ./vpcd/... ./emulator/...
-FUZZ_N    ?= 2000
+# Every package runs again under -race: serving, sockets, signals, pcscd
+# restarts and concurrent clients are all over the tree (about 3 minutes).
+RACE_PKGS := ./...
+FUZZ_N    ?= 10000
 BIN       := bin/mynacard
 DEB_PKGS  := pcscd vsmartcard-vpcd libpcsclite-dev opensc pcsc-tools
 
