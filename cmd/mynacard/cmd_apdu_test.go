@@ -9,22 +9,8 @@ import (
 	"github.com/mynacard/mynacard/emulator/profile"
 )
 
-// cardFile writes a default card of kind k to a temporary card file.
-func cardFile(t *testing.T, k profile.Kind) string {
-	t.Helper()
-	s, err := profile.Default(k)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(t.TempDir(), "card.json")
-	if err := emulator.Save(path, s); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
 func TestAPDUCommand(t *testing.T) {
-	path := cardFile(t, profile.Normal)
+	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
 	code, out, errs := runCLI(t, "apdu", path,
 		"00A4040C0AD392F000260100000001",
 		"00 A4 02 0C 02 00 18",
@@ -60,7 +46,7 @@ func TestAPDUCommand(t *testing.T) {
 }
 
 func TestAPDUCommandErrors(t *testing.T) {
-	path := cardFile(t, profile.Normal)
+	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
 	if code, _, errs := runCLI(t, "apdu", path, "00A4ZZ"); code != 2 || !strings.Contains(errs, "not hex") {
 		t.Errorf("bad hex: exit %d, %s", code, errs)
 	}

@@ -49,15 +49,9 @@ func TestConformanceFailureExitsOne(t *testing.T) {
 	// A card file whose text PIN counter has been tampered with to 2 while
 	// its kind says normal: no case fails on that, so make a real defect:
 	// the card file claims face-auth but is a normal card.
-	s, err := profile.Default(profile.Normal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.Kind = string(profile.FaceAuth)
-	path := filepath.Join(t.TempDir(), "card.json")
-	if err := emulator.Save(path, s); err != nil {
-		t.Fatal(err)
-	}
+	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", func(s *emulator.State) {
+		s.Kind = string(profile.FaceAuth)
+	})
 	code, out, _ := runCLI(t, "conformance", "--card", path, "--run", "CARD-KIND,FACE-AUTH-001")
 	if code != 1 {
 		t.Fatalf("exit %d, want 1:\n%s", code, out)

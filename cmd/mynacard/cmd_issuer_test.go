@@ -9,7 +9,7 @@ import (
 )
 
 func TestIssuerCommands(t *testing.T) {
-	path := cardFile(t, profile.Normal)
+	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
 	step := func(args ...string) string {
 		t.Helper()
 		code, out, errs := runCLI(t, args...)
@@ -59,7 +59,7 @@ func TestIssuerCommands(t *testing.T) {
 }
 
 func TestIssuerErrors(t *testing.T) {
-	path := cardFile(t, profile.Normal)
+	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
 	for _, tt := range []struct {
 		args []string
 		code int

@@ -13,6 +13,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -317,7 +318,7 @@ func TestNoSecretInOutput(t *testing.T) {
 			}
 		}
 		r.disconnect()
-		srv.stop()
+		srv.stop(syscall.SIGTERM)
 		if !strings.Contains(srv.output(), "VERIFY") {
 			t.Errorf("serve --log-level debug %q logged no VERIFY line; the test would miss a leak there:\n%s", format, srv.output())
 		}
@@ -344,7 +345,7 @@ func TestNoSecretInOutput(t *testing.T) {
 	if !strings.Contains(report, `"status": "pass"`) {
 		t.Errorf("conformance --json through pcscd passed no case:\n%s", report)
 	}
-	srv.stop()
+	srv.stop(syscall.SIGTERM)
 	scan.output("mynacard serve during conformance", srv.output())
 	if b, err := os.ReadFile(junit); err != nil {
 		t.Error(err)

@@ -7,11 +7,13 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/internal/pcscdtest"
 )
 
@@ -93,7 +95,7 @@ func TestLoadEightCards(t *testing.T) {
 	for i := range cards {
 		c := loadCard{auth: 1 + i%3, common: 1 + i/3}
 		want = append(want, c)
-		paths = append(paths, newCardFile(t, dir, "card"+strconv.Itoa(i)+".json", func(s *emulator.State) {
+		paths = append(paths, newCardFile(t, profile.Normal, dir, "card"+strconv.Itoa(i)+".json", func(s *emulator.State) {
 			s.PINs[emulator.JPKIAuthPIN].Remaining = c.auth
 			s.PINs[emulator.CommonPIN].Remaining = c.common
 			cert = s.Files[emulator.JPKIAuthCert]
@@ -146,7 +148,7 @@ func TestLoadEightCards(t *testing.T) {
 	for _, r := range readers {
 		r.disconnect()
 	}
-	srv.stop()
+	srv.stop(syscall.SIGTERM)
 	for i, p := range paths {
 		st := loadCardFile(t, p)
 		got := loadCard{st.PINs[emulator.JPKIAuthPIN].Remaining, st.PINs[emulator.CommonPIN].Remaining}
