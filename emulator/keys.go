@@ -101,6 +101,11 @@ var signSchemes = [...]signScheme{
 // credential.
 var apKeys = [...]uint16{AppText: TextAPKey.FID, AppVisual: VisualAPKey.FID, AppJuki: 0, AppCommon: 0}
 
+// signatureLen is what an RSA-2048 signature takes. Clients send Le=00
+// (spec §5.1); a command whose Le cannot hold the signature is refused with
+// 67 00 rather than answered with more data than it asked for.
+const signatureLen = rsaBits / 8
+
 // computeSignature implements 80 2A P1 P2: P2=80 signs with the current EF,
 // 80|SFI with that key, 00 with the application's own key.
 func (c *Card) computeSignature(cmd apdu.Command) []byte {
@@ -137,6 +142,8 @@ func (c *Card) computeSignature(cmd apdu.Command) []byte {
 		return status(apdu.SWWrongLength)
 	case len(cmd.Data) < sc.minLen || len(cmd.Data) > sc.maxLen:
 		return status(apdu.SWConditionsNotMet)
+	case cmd.Ne < signatureLen:
+		return status(apdu.SWWrongLength)
 	}
 	sig, err := sc.sign(c, n.key, cmd.Data)
 	if err != nil {
@@ -164,7 +171,7 @@ func (c *Card) internalAuthenticate(cmd apdu.Command) []byte {
 		}
 		return status(apdu.SWConditionsNotMet)
 	}
-	if len(cmd.Data) == 0 || len(cmd.Data) > 255 {
+	if len(cmd.Data) == 0 || len(cmd.Data) > 255 || cmd.Ne < signatureLen {
 		return status(apdu.SWWrongLength)
 	}
 	h := sha256.Sum256(cmd.Data)

@@ -45,7 +45,7 @@ func (c *Card) selectDF(cmd apdu.Command) []byte {
 	if cmd.P2 == 0x0C {
 		return status(apdu.SWOK)
 	}
-	return fci(0x84, aid)
+	return fci(cmd.Ne, 0x84, aid)
 }
 
 // findDF matches name against the applications (full name first, then as a
@@ -70,9 +70,11 @@ func findDF(name []byte) (App, []byte, bool) {
 
 // fci builds the FCI template 6F { tag value } answered to P2=00. Its
 // content is not published (spec §14.2); the name is the least a client
-// can use.
-func fci(tag byte, value []byte) []byte {
-	return withSW(append([]byte{0x6F, byte(len(value) + 2), tag, byte(len(value))}, value...), apdu.SWOK)
+// can use. Like any response data it is sent only when Le asks for it, and
+// no more than Ne bytes of it (ISO 7816-4 §5.1), as READ BINARY does.
+func fci(ne int, tag byte, value []byte) []byte {
+	t := append([]byte{0x6F, byte(len(value) + 2), tag, byte(len(value))}, value...)
+	return withSW(t[:min(ne, len(t))], apdu.SWOK)
 }
 
 // selectEF selects an EF of the current application (or of the MF) by FID.
@@ -93,7 +95,7 @@ func (c *Card) selectEF(cmd apdu.Command) []byte {
 	if cmd.P2 == 0x0C {
 		return status(apdu.SWOK)
 	}
-	return fci(0x83, cmd.Data)
+	return fci(cmd.Ne, 0x83, cmd.Data)
 }
 
 // selectMF answers 00 A4 00 xx. The card has no selectable MF: right after

@@ -42,6 +42,18 @@ func TestSpecRows(t *testing.T) {
 			{selCommon, ok, none},
 			{"80 AE 00 00 00 01 00" + strings.Repeat("00", 256), apdu.SWSecurityEnvFaulty, nil},
 		}},
+		{"ISO 7816-4 §5.1: no response data beyond Ne (SELECT FCI, signatures)", nil, []step{
+			{"00 A4 04 00 0A D392F000260100000001", ok, none},
+			{"00 A4 04 00 0A D392F000260100000001 04", ok, bytesOf(h("6F 0C 84 0A"))},
+			{"00 A4 04 00 0A D392F000260100000001 00", ok, bytesOf(h("6F 0C 84 0A D392F000260100000001"))},
+			{selEF(0x0018), ok, none},
+			{verifyCmd(testAuthPIN), ok, none},
+			{selEF(0x0017), ok, none},
+			{"80 2A 00 80 03 010203", apdu.SWWrongLength, nil},
+			{"80 2A 00 80 03 010203 80", apdu.SWWrongLength, nil},
+			{selCommon, ok, none},
+			{"00 88 00 99 04 01020304", apdu.SWWrongLength, nil},
+		}},
 		{"§5 80 A2 with each P1 P2 tried on a card answers 6A86", nil, []step{
 			{selJPKI, ok, none},
 			{"80 A2 00 00 00 01 33" + strings.Repeat("00", 307), apdu.SWIncorrectP1P2, nil},

@@ -40,21 +40,10 @@ func runFuzzer(t *testing.T, kind int, seed uint64, count int, wrap func(*emulat
 	return found, st
 }
 
-// knownOpen are findings reported to the emulator's owner and not yet
-// fixed, by Finding.key; each has its replayable file under testdata/findings.
-var knownOpen = map[string]string{
-	"violation/data-over-ne/A4": "SELECT by name with P2=00 and no Le answers an FCI (testdata/findings/select-fci-without-le.txt)",
-	"violation/data-over-ne/2A": "COMPUTE SIGNATURE without Le answers the signature (testdata/findings/sign-without-le.txt)",
-}
-
 func TestFuzzerCleanCard(t *testing.T) {
 	for kind := range defaultStates(t) {
 		found, st := runFuzzer(t, kind, uint64(kind)+1, 300, nil)
 		for _, fd := range found {
-			if why, ok := knownOpen[fd.key()]; ok {
-				t.Logf("known open finding: %s", why)
-				continue
-			}
 			var b strings.Builder
 			_ = WriteFinding(&b, fd)
 			t.Errorf("%s", b.String())
@@ -155,7 +144,7 @@ func TestFindingFileRoundTrip(t *testing.T) {
 }
 
 // TestFindingsReplay replays every finding kept under testdata/findings:
-// each must be gone, unless it is listed in knownOpen.
+// each is a regression input that must no longer reproduce.
 func TestFindingsReplay(t *testing.T) {
 	paths, _ := filepath.Glob("testdata/findings/*.txt")
 	if len(paths) == 0 {
@@ -191,10 +180,6 @@ func TestFindingsReplay(t *testing.T) {
 				t.Fatal(err)
 			}
 			if fd == nil {
-				return
-			}
-			if why, ok := knownOpen[fd.key()]; ok {
-				t.Logf("still open: %s", why)
 				return
 			}
 			t.Errorf("finding reproduces: %s\n%s", fd, log.String())
