@@ -116,8 +116,15 @@ func runServe(e *env, args []string) error {
 			sc.srv.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(*port+sc.slot))
 		}
 	}
+	// Handle signals before the slot lines announce the server: whoever
+	// waits for them may signal at once, and SIGUSR1 unhandled would kill.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	usr1 := make(chan os.Signal, 1)
+	signal.Notify(usr1, syscall.SIGUSR1)
+	defer signal.Stop(usr1)
 	printSlots(e, cards, *reversed != "", *port)
-	return serveCards(e, cards, log)
+	return serveCards(ctx, e, cards, usr1, log)
 }
 
 func (sc *servedCard) logger(l *logging.Logger) *logging.Logger {
@@ -167,15 +174,10 @@ func printSlots(e *env, cards []*servedCard, reversed bool, port int) {
 	}
 }
 
-// serveCards runs every card until SIGINT or SIGTERM, toggling removal of
-// all cards on SIGUSR1, then saves each card's state.
-func serveCards(e *env, cards []*servedCard, log *logging.Logger) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	usr1 := make(chan os.Signal, 1)
-	signal.Notify(usr1, syscall.SIGUSR1)
-	defer signal.Stop(usr1)
-
+// serveCards runs every card until ctx ends (SIGINT or SIGTERM), toggling
+// removal of all cards on each value from usr1, then saves each card's
+// state.
+func serveCards(ctx context.Context, e *env, cards []*servedCard, usr1 <-chan os.Signal, log *logging.Logger) error {
 	ctx, cancel := context.WithCancelCause(ctx)
 	var wg sync.WaitGroup
 	for _, c := range cards {
