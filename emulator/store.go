@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 )
 
@@ -34,7 +35,7 @@ func Save(path string, s *State) (err error) {
 	}
 	b = append(b, '\n')
 	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	tmp, err := os.CreateTemp(dir, tempPattern(path))
 	if err != nil {
 		return fmt.Errorf("emulator: card file %s: %w", path, err)
 	}
@@ -104,10 +105,11 @@ func Load(path string) (*State, error) {
 // and race on its retry counters. It fails at once if the card is in use.
 func LockFile(cardPath string) (unlock func() error, err error) {
 	// Lock the card, not the name: a symlink to a served card is refused.
-	lockPath := cardPath + ".lock"
+	card := cardPath
 	if p, err := filepath.EvalSymlinks(cardPath); err == nil {
-		lockPath = p + ".lock"
+		card = p
 	}
+	lockPath := card + ".lock"
 	f, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("emulator: lock card file: %w", err)
@@ -119,8 +121,29 @@ func LockFile(cardPath string) (unlock func() error, err error) {
 		}
 		return nil, fmt.Errorf("emulator: lock card file %s: %w", lockPath, err)
 	}
+	removeTempFiles(card)
 	return func() error {
 		defer f.Close()
 		return syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
 	}, nil
+}
+
+// tempPattern names Save's temporary files for the card at path:
+// os.CreateTemp puts a random string where the * is.
+func tempPattern(path string) string { return tempPrefix(path) + "*" }
+
+func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp" }
+
+// removeTempFiles deletes temporary files a process killed in the middle of
+// Save left beside the card. Only the holder of the card's lock saves it,
+// so once the lock is taken no such file can belong to a save in progress;
+// without this every kill during a save would leave one more behind.
+func removeTempFiles(card string) {
+	dir := filepath.Dir(card)
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if e.Type().IsRegular() && strings.HasPrefix(e.Name(), tempPrefix(card)) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }

@@ -110,6 +110,35 @@ func TestLockFile(t *testing.T) {
 	unlock()
 }
 
+// A save cut off by a kill leaves its temporary file; the next lock holder,
+// the only one who may save the card, clears them and nothing else.
+func TestLockFileRemovesTornSaves(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "card[1].json")
+	keep := []string{"card[1].json", "other.json", ".other.json.tmp123", ".card[1].json"}
+	torn := []string{".card[1].json.tmp123", ".card[1].json.tmp456"}
+	for _, n := range append(keep, torn...) {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	unlock, err := LockFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	for _, n := range keep {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			t.Errorf("%s: %v; only the card's temporary files may go", n, err)
+		}
+	}
+	for _, n := range torn {
+		if _, err := os.Stat(filepath.Join(dir, n)); !os.IsNotExist(err) {
+			t.Errorf("%s still there after LockFile (%v)", n, err)
+		}
+	}
+}
+
 // recordingStore keeps every saved state and can be told to fail.
 type recordingStore struct {
 	saved []*State
