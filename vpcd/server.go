@@ -2,6 +2,7 @@ package vpcd
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -29,6 +30,12 @@ const (
 	maxBackoff = 500 * time.Millisecond
 )
 
+// DefaultWriteTimeout bounds one answer's write unless Server.WriteTimeout
+// says otherwise. vpcd reads each answer at once; a peer that leaves one
+// unread this long is stuck or hostile, and the link is dropped and
+// redialled rather than left to stall the slot.
+const DefaultWriteTimeout = 5 * time.Second
+
 // swNoDiagnosis answers an APDU the card could not answer in a frame.
 var swNoDiagnosis = []byte{0x6F, 0x00}
 
@@ -42,6 +49,8 @@ type Server struct {
 	Addr     string // host:port to dial, or to listen on when Reversed
 	Reversed bool
 	Log      *logging.Logger // nil logs nothing
+	// WriteTimeout bounds the write of one answer; 0 means DefaultWriteTimeout.
+	WriteTimeout time.Duration
 
 	noQuickAck bool // lets benchmarks measure what TCP_QUICKACK saves
 
@@ -238,6 +247,7 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) (served bool) {
 		}
 		out, err = AppendFrame(out[:0], resp)
 		if err == nil {
+			c.SetWriteDeadline(time.Now().Add(cmp.Or(s.WriteTimeout, DefaultWriteTimeout)))
 			_, err = c.Write(out)
 		}
 		if err != nil {
