@@ -1,7 +1,6 @@
 package conformance
 
 import (
-	"context"
 	"sync"
 	"testing"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/internal/pcscdtest"
 	"github.com/mynacard/mynacard/vpcd"
+	"github.com/mynacard/mynacard/vpcd/vpcdtest"
 )
 
 // swapCard is what vpcd serves: an emulated card that Restore can replace
@@ -68,15 +68,7 @@ func serveKind(tb testing.TB, d *pcscdtest.Daemon, slot int, kind string) (serve
 	if err := sc.Restore(); err != nil {
 		tb.Fatal(err)
 	}
-	srv := &vpcd.Server{Card: sc, Addr: d.Addr(slot)}
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		if err := srv.Run(ctx); err != nil {
-			tb.Errorf("vpcd server: %v", err)
-		}
-	})
-	tb.Cleanup(func() { cancel(); wg.Wait() })
+	vpcdtest.Serve(tb, &vpcd.Server{Card: sc, Addr: d.Addr(slot)})
 	p := openWhenPresent(tb, d.ReaderName(slot))
 	tb.Cleanup(func() { p.Close() })
 	return servedPCSC{PCSC: p, issuer: sc}, e.Profile()

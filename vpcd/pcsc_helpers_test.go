@@ -1,14 +1,13 @@
 package vpcd_test
 
 import (
-	"context"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/ebfe/scard"
 
 	"github.com/mynacard/mynacard/vpcd"
+	"github.com/mynacard/mynacard/vpcd/vpcdtest"
 )
 
 // zeroCard does no work: the benchmark's yardstick for what pcscd and the
@@ -27,16 +26,7 @@ func serve(tb testing.TB, addr string, card vpcd.Card, quickAck bool) *vpcd.Serv
 	tb.Helper()
 	s := &vpcd.Server{Card: card, Addr: addr}
 	vpcd.SetQuickAck(s, quickAck)
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		if err := s.Run(ctx); err != nil {
-			tb.Errorf("Run(%s): %v", addr, err)
-		}
-	}()
-	tb.Cleanup(func() { cancel(); wg.Wait() })
+	vpcdtest.Serve(tb, s)
 	return s
 }
 

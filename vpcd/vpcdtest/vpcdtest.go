@@ -63,16 +63,15 @@ func newLink(tb testing.TB, c net.Conn) *Link {
 }
 
 // Accept waits up to within for a card to dial ln, as vpcd in normal mode
-// waits for one, and reports how long that took.
-func Accept(tb testing.TB, ln net.Listener, within time.Duration) (*Link, time.Duration) {
+// waits for one.
+func Accept(tb testing.TB, ln net.Listener, within time.Duration) *Link {
 	tb.Helper()
-	start := time.Now()
-	ln.(*net.TCPListener).SetDeadline(start.Add(within))
+	ln.(*net.TCPListener).SetDeadline(time.Now().Add(within))
 	c, err := ln.Accept()
 	if err != nil {
 		tb.Fatalf("card did not dial %s within %v: %v", ln.Addr(), within, err)
 	}
-	return newLink(tb, c), time.Since(start)
+	return newLink(tb, c)
 }
 
 // Dial connects to a card listening on addr, as vpcd in reversed mode
