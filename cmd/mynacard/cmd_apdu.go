@@ -31,19 +31,11 @@ func runAPDU(e *env, args []string) error {
 		cmds[i] = b
 	}
 	path := pos[0]
-	unlock, err := emulator.LockFile(path)
+	card, unlock, err := openCardFile(path)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	st, err := emulator.Load(path)
-	if err != nil {
-		return err
-	}
-	card, err := emulator.New(st, emulator.WithStore(emulator.FileStore{Path: path}))
-	if err != nil {
-		return err
-	}
 	for _, cmd := range cmds {
 		fmt.Fprintf(e.stdout, "> %s\n  %s\n", emulator.Describe(cmd, card.Selected()), redactedHex(cmd))
 		r, err := apdu.ParseResponse(card.Transmit(cmd))

@@ -88,19 +88,11 @@ func runIssuer(e *env, args []string) error {
 		return err
 	}
 	path := pos[0]
-	unlock, err := emulator.LockFile(path)
+	card, unlock, err := openCardFile(path)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	st, err := emulator.Load(path)
-	if err != nil {
-		return err
-	}
-	card, err := emulator.New(st, emulator.WithStore(emulator.FileStore{Path: path}))
-	if err != nil {
-		return err
-	}
 	if err := card.Issue(apply); err != nil {
 		return err
 	}

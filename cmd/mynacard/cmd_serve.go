@@ -131,20 +131,11 @@ func (sc *servedCard) logger(l *logging.Logger) *logging.Logger {
 	return l.With(logging.Fields{"card": sc.path, "slot": sc.slot})
 }
 
-// openCard locks the card file before reading it, so no other process can
-// change its counters while this one serves it.
 func openCard(path string, slot int, log *logging.Logger) (*servedCard, error) {
-	unlock, err := emulator.LockFile(path)
+	sc := &servedCard{path: path, slot: slot}
+	var err error
+	sc.card, sc.unlock, err = openCardFile(path, emulator.WithLogger(sc.logger(log)))
 	if err != nil {
-		return nil, err
-	}
-	sc := &servedCard{path: path, slot: slot, unlock: unlock}
-	st, err := emulator.Load(path)
-	if err == nil {
-		sc.card, err = emulator.New(st, emulator.WithStore(emulator.FileStore{Path: path}), emulator.WithLogger(sc.logger(log)))
-	}
-	if err != nil {
-		unlock()
 		return nil, err
 	}
 	return sc, nil

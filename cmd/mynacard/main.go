@@ -10,6 +10,8 @@ import (
 	"io"
 	"os"
 	"sort"
+
+	"github.com/mynacard/mynacard/emulator"
 )
 
 // command is one subcommand. Each lives in its own file and registers
@@ -103,4 +105,23 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
 	return nil
+}
+
+// openCardFile locks the card file before reading it, so no other process
+// can change its counters while this one holds the card, and returns the
+// card, saving every change back to path. The caller unlocks when done.
+func openCardFile(path string, opts ...emulator.Option) (card *emulator.Card, unlock func() error, err error) {
+	unlock, err = emulator.LockFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := emulator.Load(path)
+	if err == nil {
+		card, err = emulator.New(st, append([]emulator.Option{emulator.WithStore(emulator.FileStore{Path: path})}, opts...)...)
+	}
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return card, unlock, nil
 }
