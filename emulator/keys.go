@@ -155,15 +155,9 @@ func (c *Card) computeSignature(cmd apdu.Command) []byte {
 // internalAuthenticate implements 00 88 00 P2: only a key marked for it
 // (common AP 0019) answers, with a deterministic sha256WithRSA signature.
 func (c *Card) internalAuthenticate(cmd apdu.Command) []byte {
-	if cmd.P1 != 0x00 {
-		return status(apdu.SWIncorrectP1P2)
-	}
-	n, sw := c.keyRef(cmd.P2)
+	n, sw := c.keyFor(cmd, efKey)
 	if sw != apdu.SWOK {
 		return status(sw)
-	}
-	if n.kind != efKey {
-		return status(apdu.SWIncompatibleFile)
 	}
 	if n.use&useIA == 0 {
 		if !n.access.free {

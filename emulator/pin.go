@@ -135,19 +135,29 @@ func (c *Card) keyRef(p2 byte) (*node, apdu.SW) {
 	return nil, apdu.SWIncorrectP1P2
 }
 
+// keyFor resolves the key of a command with P1=00 whose P2 names a key
+// (keyRef) that must be of kind k, as VERIFY and INTERNAL AUTHENTICATE do.
+func (c *Card) keyFor(cmd apdu.Command, k efKind) (*node, apdu.SW) {
+	if cmd.P1 != 0x00 {
+		return nil, apdu.SWIncorrectP1P2
+	}
+	n, sw := c.keyRef(cmd.P2)
+	switch {
+	case sw != apdu.SWOK:
+		return nil, sw
+	case n.kind != k:
+		return nil, apdu.SWIncompatibleFile
+	}
+	return n, apdu.SWOK
+}
+
 // verify implements VERIFY 00 20 00 P2 [Lc data]. No data asks for the
 // retry counter without spending a try. A wrong value is charged to the
 // counter, and the counter saved, before the comparison.
 func (c *Card) verify(cmd apdu.Command) []byte {
-	if cmd.P1 != 0x00 {
-		return status(apdu.SWIncorrectP1P2)
-	}
-	n, sw := c.keyRef(cmd.P2)
+	n, sw := c.keyFor(cmd, efPIN)
 	if sw != apdu.SWOK {
 		return status(sw)
-	}
-	if n.kind != efPIN {
-		return status(apdu.SWIncompatibleFile)
 	}
 	p := n.pin
 	bit := uint32(1) << n.fid

@@ -153,11 +153,7 @@ func TestSpecRows(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var edits []func(*State)
-			if tt.edit != nil {
-				edits = append(edits, tt.edit)
-			}
-			c, s := newTestCard(t, edits...)
+			c, s := newTestCard(t, tt.edit)
 			runSteps(t, c, s, tt.steps)
 		})
 	}
