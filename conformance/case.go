@@ -147,12 +147,6 @@ func (t *T) Skipf(format string, args ...any) {
 	panic(stop{})
 }
 
-// Kind is the kind of the card under test.
-func (t *T) Kind() string { return t.prof.Kind }
-
-// Caps is the target's capabilities.
-func (t *T) Caps() Caps { return t.caps }
-
 func (t *T) transmit(c apdu.Command) apdu.Response {
 	raw, err := t.tgt.Transmit(c.Bytes())
 	ex := Exchange{Command: redact(c)}

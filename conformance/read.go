@@ -22,10 +22,6 @@ const (
 	stylePhysical
 )
 
-var styleNames = [...]string{"OpenSC 4-byte probe", "myna 7-byte probe", "Le=00 chunks"}
-
-func (s readStyle) String() string { return styleNames[s] }
-
 // maxOffset is the last offset READ BINARY can address (15 bits, §5).
 const maxOffset = 0x7FFF
 

@@ -186,12 +186,6 @@ func (d *Daemon) Restart(t testing.TB) {
 	}
 }
 
-// Stop stops pcscd before the test ends, to test a card whose reader is gone.
-func (d *Daemon) Stop(t testing.TB) {
-	t.Helper()
-	d.stop()
-}
-
 func (d *Daemon) start() error {
 	pcscd, _ := tool("pcscd")
 	unshare, _ := tool("unshare")
