@@ -10,7 +10,7 @@ FUZZ_N    ?= 10000
 BIN       := bin/mynacard
 DEB_PKGS  := pcscd vsmartcard-vpcd libpcsclite-dev opensc pcsc-tools
 
-.PHONY: all deps build test test-unit test-race fuzz bench demo clean
+.PHONY: all deps build lint test test-unit test-race fuzz bench demo clean
 
 all: build
 
@@ -22,11 +22,14 @@ deps:
 build:
 	$(GO) build -o $(BIN) ./cmd/mynacard
 
-test: deps build test-unit test-race fuzz
+test: deps build lint test-unit test-race fuzz
 	@echo "make test: all passed"
 
+# lint: gofmt, go vet, staticcheck, deadcode (pinned; installed on first use).
+lint:
+	@bash scripts/lint.sh
+
 test-unit:
-	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 20m $(PKGS)
 
 test-race:
