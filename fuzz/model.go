@@ -93,7 +93,21 @@ func (m *Model) currentPIN() (emulator.FileRef, bool) {
 	return ref, ok && m.ef != 0
 }
 
+// notKeySW is what a command addressing the current EF as a key reference
+// or key (VERIFY P2=80, COMPUTE SIGNATURE P2=80) answers when it is not
+// one: 6986 with no current EF, 6981 for an EF of another kind.
+func (m *Model) notKeySW() apdu.SW {
+	if m.ef == 0 {
+		return apdu.SWNoCurrentEF
+	}
+	return apdu.SWIncompatibleFile
+}
+
 // Actions returns the model's rapid actions; the "" entry is the invariant.
+// Every action is valid in every state: where it cannot do its main job it
+// checks what the card answers instead of skipping, since a fuzz input can
+// pick the same action again and again and rapid gives up on a run whose
+// actions all skip.
 func (m *Model) Actions() map[string]func(*rapid.T) {
 	return map[string]func(*rapid.T){
 		"":          m.checkCounters,
@@ -120,7 +134,10 @@ func (m *Model) selectApp(t *rapid.T) {
 func (m *Model) selectKey(t *rapid.T) {
 	pins := m.pinsOf(m.app)
 	if len(pins) == 0 {
-		t.Skip("no key reference in the current application")
+		// Outside an application there is no key reference (spec §2); a
+		// failed SELECT leaves the current EF as it was.
+		m.expect(t, "select a key with no AP", selectCmd(emulator.JPKIAuthPIN.FID), apdu.SWFileNotFound)
+		return
 	}
 	ref := rapid.SampledFrom(pins).Draw(t, "key")
 	m.expect(t, "select "+ref.String(), selectCmd(ref.FID), apdu.SWOK)
@@ -145,7 +162,8 @@ func (m *Model) queryAnswer(ref emulator.FileRef) apdu.SW {
 func (m *Model) query(t *rapid.T) {
 	ref, ok := m.currentPIN()
 	if !ok {
-		t.Skip("no key reference selected")
+		m.expect(t, "query with no key reference selected", apdu.Command{INS: 0x20, P2: 0x80}, m.notKeySW())
+		return
 	}
 	m.expect(t, "query "+ref.String(), apdu.Command{INS: 0x20, P2: 0x80}, m.queryAnswer(ref))
 }
@@ -153,7 +171,8 @@ func (m *Model) query(t *rapid.T) {
 func (m *Model) verify(t *rapid.T) {
 	ref, ok := m.currentPIN()
 	if !ok {
-		t.Skip("no key reference selected")
+		m.expect(t, "verify with no key reference selected", apdu.Command{INS: 0x20, P2: 0x80, Data: []byte("1234")}, m.notKeySW())
+		return
 	}
 	right := m.secret[ref] != nil && rapid.Bool().Draw(t, "right")
 	value := []byte(wrongShape(ref))
@@ -185,7 +204,9 @@ func (m *Model) read(t *rapid.T) {
 		}
 	}
 	if len(refs) == 0 {
-		t.Skip("no EF with data in the current application")
+		// Outside an application no EF with data can be selected (spec §2).
+		m.expect(t, "select an EF with no AP", selectCmd(emulator.JPKIAuthCert.FID), apdu.SWFileNotFound)
+		return
 	}
 	ref := rapid.SampledFrom(refs).Draw(t, "ef")
 	m.expect(t, "select "+ref.String(), selectCmd(ref.FID), apdu.SWOK)
@@ -209,21 +230,28 @@ func (m *Model) read(t *rapid.T) {
 	}
 }
 
+var signCmd = apdu.Command{CLA: 0x80, INS: 0x2A, P2: 0x80, Data: sha256DigestInfo, Ne: apdu.MaxShortNe}
+
 func (m *Model) sign(t *rapid.T) {
 	if m.app != emulator.AppJPKI {
-		t.Skip("signing keys are in the JPKI AP")
+		// The signing keys are in the JPKI AP; elsewhere the current EF is
+		// never one of them.
+		m.expect(t, "sign outside the JPKI AP", signCmd, m.notKeySW())
+		return
 	}
 	key := rapid.SampledFrom([]emulator.FileRef{emulator.JPKIAuthKey, emulator.JPKISignKey}).Draw(t, "key")
-	if !m.keys[key] {
-		t.Skip("key absent on this card")
+	if !m.keys[key] && m.settings.AbsentSignCert == "6A82" {
+		m.expect(t, "select absent "+key.String(), selectCmd(key.FID), apdu.SWFileNotFound)
+		return
 	}
 	m.expect(t, "select "+key.String(), selectCmd(key.FID), apdu.SWOK)
 	m.ef = key.FID
 	want := apdu.SWOK
-	if !m.verified[signers[key]] {
+	if !m.keys[key] || !m.verified[signers[key]] {
+		// An absent key stays selectable but never signs (Settings.AbsentSignCert "6982").
 		want = apdu.SWSecurityNotSatisfied
 	}
-	r := m.expect(t, "sign with "+key.String(), apdu.Command{CLA: 0x80, INS: 0x2A, P2: 0x80, Data: sha256DigestInfo, Ne: apdu.MaxShortNe}, want)
+	r := m.expect(t, "sign with "+key.String(), signCmd, want)
 	if want == apdu.SWOK && len(r.Data) != 256 {
 		t.Fatalf("signature of %d bytes", len(r.Data))
 	}
@@ -242,10 +270,9 @@ func (m *Model) issue(t *rapid.T, what string, op func(*emulator.State) error) {
 	m.endSession()
 }
 
+// faceAuth converts the card; a card already without a sign certificate
+// (no-sign-cert, or face-auth again) converts as well.
 func (m *Model) faceAuth(t *rapid.T) {
-	if !m.keys[emulator.JPKISignKey] {
-		t.Skip("already without a sign certificate")
-	}
 	m.issue(t, "ConvertToFaceAuth", func(s *emulator.State) error { return s.ConvertToFaceAuth(rand.Reader) })
 	for _, ref := range fourDigit {
 		m.left[ref], m.secret[ref] = 0, nil
@@ -256,11 +283,16 @@ func (m *Model) faceAuth(t *rapid.T) {
 }
 
 func (m *Model) reverse(t *rapid.T) {
+	pins := emulator.PINSet{Auth: emulator.Secret("1357"), Text: emulator.Secret("2468"), Juki: emulator.Secret("1111"), Common: emulator.Secret("9876")}
 	if !m.isFaceAuth {
-		t.Skip("not a face-auth card")
+		// Only a face-auth card can be reversed; the refused operation
+		// changes nothing, not even the session.
+		if err := m.card.Issue(func(s *emulator.State) error { return s.ReverseFaceAuth(pins) }); err == nil {
+			t.Fatal("ReverseFaceAuth of a card that is not face-auth succeeded")
+		}
+		return
 	}
 	m.isFaceAuth = false
-	pins := emulator.PINSet{Auth: emulator.Secret("1357"), Text: emulator.Secret("2468"), Juki: emulator.Secret("1111"), Common: emulator.Secret("9876")}
 	m.issue(t, "ReverseFaceAuth", func(s *emulator.State) error { return s.ReverseFaceAuth(pins) })
 	for ref, v := range map[emulator.FileRef]emulator.Secret{
 		emulator.JPKIAuthPIN: pins.Auth, emulator.TextPIN: pins.Text, emulator.JukiPIN: pins.Juki, emulator.CommonPIN: pins.Common,
