@@ -1,6 +1,11 @@
 package apdu
 
 import (
+	"bytes"
+	"crypto"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"testing"
@@ -120,5 +125,27 @@ func TestSWNames(t *testing.T) {
 		if sw.String() != want {
 			t.Errorf("SW(%04X).String() = %q, want %q", uint16(sw), sw.String(), want)
 		}
+	}
+}
+
+// The DigestInfo must be what crypto/rsa itself pads for SHA-256, or a
+// card signature over it would not verify as sha256WithRSAEncryption.
+func TestSHA256DigestInfo(t *testing.T) {
+	sum := sha256.Sum256([]byte("mynacard"))
+	di := SHA256DigestInfo(sum)
+	want := append(h("3031300D060960864801650304020105000420"), sum[:]...)
+	if !bytes.Equal(di, want) {
+		t.Errorf("SHA256DigestInfo = %X, want %X", di, want)
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig, err := rsa.SignPKCS1v15(nil, key, crypto.Hash(0), di)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rsa.VerifyPKCS1v15(&key.PublicKey, crypto.SHA256, sum[:], sig); err != nil {
+		t.Errorf("signature over the DigestInfo does not verify as SHA-256: %v", err)
 	}
 }

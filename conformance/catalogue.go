@@ -5,7 +5,6 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
-	"slices"
 	"strings"
 
 	"github.com/mynacard/mynacard/apdu"
@@ -34,17 +33,10 @@ var (
 // locked (spec §11.2; emulator.Settings.FaceAuthLock).
 var fourDigitPINs = []emulator.FileRef{emulator.JPKIAuthPIN, emulator.TextPIN, emulator.JukiPIN, emulator.CommonPIN}
 
-// sha256DigestInfo is the DER DigestInfo prefix clients put before a
-// SHA-256 hash for 80 2A P1=00 (spec §5.1).
-var sha256DigestInfo = []byte{0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}
-
 // testMessage is what the signing cases sign.
 var testMessage = []byte("mynacard conformance: signed by the card under test")
 
-func digestInfo(msg []byte) []byte {
-	h := sha256.Sum256(msg)
-	return append(slices.Clone(sha256DigestInfo), h[:]...)
-}
+func digestInfo(msg []byte) []byte { return apdu.SHA256DigestInfo(sha256.Sum256(msg)) }
 
 // cert reads an EF holding a DER certificate (selecting its application
 // if needed) and parses it.

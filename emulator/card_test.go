@@ -421,8 +421,7 @@ func mustSW(t *testing.T, resp []byte, want apdu.SW) []byte {
 }
 
 func digestInfo(msg []byte) []byte {
-	sum := sha256.Sum256(msg)
-	return append(h("3031300d060960864801650304020105000420"), sum[:]...)
+	return apdu.SHA256DigestInfo(sha256.Sum256(msg))
 }
 
 func TestComputeSignature(t *testing.T) {

@@ -68,7 +68,7 @@ func verify(v []byte) Step        { return cmd(0x00, 0x20, 0x00, 0x80, v, 0) }
 
 // sha256DigestInfo is a DER DigestInfo for SHA-256 over an all-zero hash,
 // the 51-byte input every JPKI client signs (spec §5.1).
-var sha256DigestInfo = append(h("3031300D060960864801650304020105000420"), make([]byte, 32)...)
+var sha256DigestInfo = apdu.SHA256DigestInfo([32]byte{})
 
 // ClientSequences returns the command sequences real clients send (spec
 // §6.1–6.6 and the OpenSC bind probes), presenting the secrets in sec. They

@@ -126,7 +126,7 @@ func TestPCSCJPKISequence(t *testing.T) {
 
 	// Signing before VERIFY is refused.
 	digest := sha256.Sum256([]byte("mynacard over PC/SC"))
-	digestInfo := append([]byte{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}, digest[:]...)
+	digestInfo := apdu.SHA256DigestInfo(digest)
 	signCmd := append(append([]byte{0x80, 0x2A, 0x00, 0x80, byte(len(digestInfo))}, digestInfo...), 0x00)
 	p.must("00A4020C020017")
 	if r := p.send(hex.EncodeToString(signCmd)); r.SW != apdu.SWSecurityNotSatisfied {

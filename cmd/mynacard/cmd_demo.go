@@ -56,8 +56,7 @@ var demoSequence = []demoStep{
 	{"VERIFY auth PIN", verify(func(p profile.Persona) string { return p.AuthPIN })},
 	{"SELECT EF 0017 (auth key)", fixed("00A4020C020017")},
 	{"COMPUTE SIGNATURE over a SHA-256 DigestInfo", func(profile.Persona) []byte {
-		sum := sha256.Sum256([]byte("mynacard demo"))
-		di := append([]byte{0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20}, sum[:]...)
+		di := apdu.SHA256DigestInfo(sha256.Sum256([]byte("mynacard demo")))
 		return apdu.Command{CLA: 0x80, INS: 0x2A, P2: 0x80, Data: di, Ne: 256}.Bytes()
 	}},
 	{"SELECT EF 001B (sign password)", fixed("00A4020C02001B")},
