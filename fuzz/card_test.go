@@ -10,6 +10,7 @@ import (
 
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/profile"
+	"github.com/mynacard/mynacard/vpcd"
 )
 
 var (
@@ -66,7 +67,7 @@ func transmitSeeds(tb testing.TB) [][]byte {
 // counters end up above where they started for a key never verified.
 //
 // wrapName names wrap, so that targets can be kept per wrapper.
-func checkSequence(tb testing.TB, in []byte, wrapName string, wrap func(*emulator.Card) Card) {
+func checkSequence(tb testing.TB, in []byte, wrapName string, wrap func(*emulator.Card) vpcd.Card) {
 	tb.Helper()
 	states := defaultStates(tb)
 	kind, steps := DecodeInput(in)

@@ -12,11 +12,12 @@ import (
 
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/vpcd"
 )
 
 // runFuzzer runs the APDU fuzzer for count sequences against a card of the
 // given kind index, optionally wrapped, and returns its findings.
-func runFuzzer(t *testing.T, kind int, seed uint64, count int, wrap func(*emulator.Card) Card) ([]*Finding, Stats) {
+func runFuzzer(t *testing.T, kind int, seed uint64, count int, wrap func(*emulator.Card) vpcd.Card) ([]*Finding, Stats) {
 	t.Helper()
 	s := defaultStates(t)[kind]
 	target, err := NewEmbedded("embedded:"+s.Kind, s)
@@ -99,10 +100,10 @@ func TestFuzzerFindsPlantedBugs(t *testing.T) {
 	tests := []struct {
 		name string
 		rule string
-		wrap func(*emulator.Card) Card
+		wrap func(*emulator.Card) vpcd.Card
 	}{
-		{"protected EF readable without PIN", "read-protected", func(c *emulator.Card) Card { return &leakyRead{Card: c} }},
-		{"counter wraps from 0 to 3", "counter-rose", func(c *emulator.Card) Card { return wrappingCounter{c} }},
+		{"protected EF readable without PIN", "read-protected", func(c *emulator.Card) vpcd.Card { return &leakyRead{Card: c} }},
+		{"counter wraps from 0 to 3", "counter-rose", func(c *emulator.Card) vpcd.Card { return wrappingCounter{c} }},
 	}
 	const bound = 2000 // sequences; the seed is fixed, so the count found below is too
 	for _, tt := range tests {

@@ -1,6 +1,6 @@
 package fuzz
 
-// The input of FuzzTransmitSequence and FuzzHostile: one byte choosing the
+// The input of FuzzTransmitSequence: one byte choosing the
 // card kind, then steps, each a length byte and that many APDU bytes; the
 // length FF is followed by a 2-byte big-endian length (for extended APDUs)
 // and the length 00 is a warm reset. A truncated last APDU keeps what is

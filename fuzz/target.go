@@ -4,15 +4,8 @@ import (
 	"fmt"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/vpcd"
 )
-
-// Card is a card as vpcd serves it; *emulator.Card and *Hostile are Cards.
-type Card interface {
-	ATR() []byte
-	Transmit(cmd []byte) []byte
-	Reset()
-	PowerOff()
-}
 
 // Embedded is an emulated card as a fuzz Target. Restore starts over from
 // the state it was made with, so every sequence meets the same card.
@@ -21,8 +14,8 @@ type Embedded struct {
 	state *emulator.State
 	card  *emulator.Card
 	// Wrap, if set, wraps each new card, e.g. to plant a bug or to make it hostile.
-	Wrap func(*emulator.Card) Card
-	cur  Card
+	Wrap func(*emulator.Card) vpcd.Card
+	cur  vpcd.Card
 	// dirty is set once a command that may change a secret or a counter
 	// (VERIFY, CHANGE REFERENCE DATA, CHANGE KEY, RESET RETRY COUNTER with
 	// data) reached the card. Restore only rebuilds a dirty card: making

@@ -15,7 +15,7 @@ import (
 	"syscall"
 
 	"github.com/mynacard/mynacard/emulator"
-	"github.com/mynacard/mynacard/fuzz"
+	"github.com/mynacard/mynacard/fuzz/hostile"
 	"github.com/mynacard/mynacard/internal/logging"
 	"github.com/mynacard/mynacard/vpcd"
 )
@@ -44,7 +44,7 @@ func runServe(e *env, args []string) error {
 	port := fs.Int("port", vpcd.DefaultPort, "vpcd port of slot 0 (reader.conf CHANNELID); slot n is on port+n")
 	level := fs.String("log-level", "info", "log level: debug (one line per APDU), info, warn or error")
 	jsonLog := fs.Bool("log-json", false, "log JSON objects instead of key=value text")
-	hostile := fs.String("hostile", "", "mutate one answer in 4 from `SEED` (a number) to fuzz host software; each mutation is logged (docs/fuzzing.md)")
+	hostileFlag := fs.String("hostile", "", "mutate one answer in 4 from `SEED` (a number) to fuzz host software; each mutation is logged (docs/fuzzing.md)")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -75,9 +75,9 @@ func runServe(e *env, args []string) error {
 		host, revPort = h, n
 	}
 	var hostileSeed uint64
-	if *hostile != "" {
-		if hostileSeed, err = strconv.ParseUint(*hostile, 10, 64); err != nil {
-			return usageError(fs, "--hostile %q: want a number", *hostile)
+	if *hostileFlag != "" {
+		if hostileSeed, err = strconv.ParseUint(*hostileFlag, 10, 64); err != nil {
+			return usageError(fs, "--hostile %q: want a number", *hostileFlag)
 		}
 	}
 	for i, p := range paths {
@@ -103,10 +103,10 @@ func runServe(e *env, args []string) error {
 		}
 		cards = append(cards, sc)
 		var card vpcd.Card = sc.card
-		if *hostile != "" {
+		if *hostileFlag != "" {
 			// Each slot gets its own stream of mutations, replayable from
 			// the seed and the slot.
-			card = fuzz.NewHostile(sc.card, hostileSeed+uint64(i), sc.logger(log))
+			card = hostile.New(sc.card, hostileSeed+uint64(i), sc.logger(log))
 		}
 		sc.srv = &vpcd.Server{Card: card, Log: sc.logger(log)}
 		if *reversed != "" {

@@ -1,4 +1,4 @@
-package fuzz
+package hostile
 
 import (
 	"bytes"
@@ -10,14 +10,19 @@ import (
 	"testing"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/profile"
+	"github.com/mynacard/mynacard/fuzz"
 	"github.com/mynacard/mynacard/internal/logging"
 )
 
-// hostileRun sends every client sequence through a Hostile around a normal
+// hostileRun sends every client sequence through a hostile Card around a normal
 // card and returns the answers and the log.
 func hostileRun(t *testing.T, seed uint64) ([][]byte, string) {
 	t.Helper()
-	s := defaultStates(t)[0]
+	s, err := profile.Default(profile.Kinds()[0])
+	if err != nil {
+		t.Fatal(err)
+	}
 	c, err := emulator.New(s)
 	if err != nil {
 		t.Fatal(err)
@@ -27,9 +32,9 @@ func hostileRun(t *testing.T, seed uint64) ([][]byte, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hc := NewHostile(c, seed, l)
+	hc := New(c, seed, l)
 	var out [][]byte
-	for _, seq := range ClientSequences(SecretsOf(s)) {
+	for _, seq := range fuzz.ClientSequences(fuzz.SecretsOf(s)) {
 		for _, st := range seq.Steps {
 			if st.Reset {
 				hc.Reset()
@@ -113,7 +118,7 @@ func TestHostileLogsEveryMutation(t *testing.T) {
 
 func TestHostileMutationsAllReachable(t *testing.T) {
 	seen := map[string]bool{}
-	resp := append(h("308204AA"), make([]byte, 100)...)
+	resp := append([]byte{0x30, 0x82, 0x04, 0xAA}, make([]byte, 100)...)
 	resp = append(resp, 0x90, 0x00)
 	for _, m := range mutations {
 		for seed := range uint64(20) {

@@ -1,4 +1,7 @@
-package fuzz
+// Package hostile wraps a card so that it fuzzes host software: `mynacard
+// serve --hostile` and host-software fuzzing serve a hostile card, whose
+// mutated answers are replayable from a seed.
+package hostile
 
 import (
 	"encoding/hex"
@@ -7,9 +10,10 @@ import (
 
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/internal/logging"
+	"github.com/mynacard/mynacard/vpcd"
 )
 
-// Hostile wraps a card so that it fuzzes host software: a share of its
+// Card wraps a card so that it fuzzes host software: a share of its
 // answers are mutated (truncated or padded data, odd status words, broken
 // BER lengths, a missing status word). Serve it through vpcd and point the
 // host stack (pcscd, OpenSC, a client) at it.
@@ -17,13 +21,13 @@ import (
 // Whether and how the answer to exchange n is mutated depends only on the
 // seed and n, and every mutation is logged at warn level with its sequence
 // number, so a host crash can be replayed by sending the same commands to
-// a Hostile with the same seed. Commands are logged by description only:
+// a Card with the same seed. Commands are logged by description only:
 // no secret reaches the log.
-type Hostile struct {
-	card Card
+type Card struct {
+	card vpcd.Card
 	seed uint64
 	log  *logging.Logger
-	// Rate: one answer in Rate is mutated (NewHostile sets 4).
+	// Rate: one answer in Rate is mutated (New sets 4).
 	Rate int
 
 	mu  sync.Mutex
@@ -31,20 +35,20 @@ type Hostile struct {
 	app emulator.App
 }
 
-// NewHostile wraps c; mutations are drawn from seed and logged to log.
-func NewHostile(c Card, seed uint64, log *logging.Logger) *Hostile {
-	return &Hostile{card: c, seed: seed, log: log, Rate: 4}
+// New wraps c; mutations are drawn from seed and logged to log.
+func New(c vpcd.Card, seed uint64, log *logging.Logger) *Card {
+	return &Card{card: c, seed: seed, log: log, Rate: 4}
 }
 
 // ATR is left intact: a host that cannot parse the ATR never sends an APDU.
-func (h *Hostile) ATR() []byte { return h.card.ATR() }
+func (h *Card) ATR() []byte { return h.card.ATR() }
 
-func (h *Hostile) Reset()    { h.card.Reset() }
-func (h *Hostile) PowerOff() { h.card.PowerOff() }
+func (h *Card) Reset()    { h.card.Reset() }
+func (h *Card) PowerOff() { h.card.PowerOff() }
 
 // Transmit forwards cmd to the card and returns its answer, mutated for
 // one exchange in Rate.
-func (h *Hostile) Transmit(cmd []byte) []byte {
+func (h *Card) Transmit(cmd []byte) []byte {
 	resp := h.card.Transmit(cmd)
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -83,7 +87,7 @@ func join(data, sw []byte) []byte {
 	return append(append(make([]byte, 0, len(data)+len(sw)), data...), sw...)
 }
 
-// oddSWs are status words a My Number card never sends (spec §8) or sends
+// oddSWs are status words a My Number card never sends (card.md §8) or sends
 // only elsewhere, including the 61xx/6Cxx a host must handle by itself.
 var oddSWs = [][]byte{
 	{0x61, 0x10}, {0x61, 0x00}, {0x6C, 0x04}, {0x6C, 0x00}, {0x62, 0x83}, {0x64, 0x00},
