@@ -18,10 +18,23 @@ type TLV struct {
 type TLVError struct {
 	Offset int
 	Reason string
+	err    error // ErrTLVIncomplete when the input ends inside the object
 }
 
 func (e *TLVError) Error() string {
+	if e.err != nil {
+		return fmt.Sprintf("apdu: bad BER-TLV at offset %d: %s: %v", e.Offset, e.Reason, e.err)
+	}
 	return fmt.Sprintf("apdu: bad BER-TLV at offset %d: %s", e.Offset, e.Reason)
+}
+
+// Unwrap lets errors.Is find ErrTLVIncomplete: a client reading a file in
+// pieces reads on when the object is merely truncated.
+func (e *TLVError) Unwrap() error { return e.err }
+
+// incomplete is the error for input that ends inside an object.
+func incomplete(offset int, reason string) *TLVError {
+	return &TLVError{Offset: offset, Reason: reason, err: ErrTLVIncomplete}
 }
 
 // ErrTLVIncomplete is wrapped by ParseBER when b ends inside an object;
@@ -34,19 +47,19 @@ var ErrTLVIncomplete = errors.New("object truncated")
 func BERHeader(b []byte) (headerLen, valueLen int, err error) {
 	i := 0
 	if len(b) == 0 {
-		return 0, 0, &TLVError{0, "empty input"}
+		return 0, 0, &TLVError{Offset: 0, Reason: "empty input"}
 	}
 	if b[0] == 0x00 || b[0] == 0xFF && len(b) > 1 && b[1] == 0xFF {
-		return 0, 0, &TLVError{0, fmt.Sprintf("filler byte %02X where a tag should be", b[0])}
+		return 0, 0, &TLVError{Offset: 0, Reason: fmt.Sprintf("filler byte %02X where a tag should be", b[0])}
 	}
 	i++
 	if b[0]&0x1F == 0x1F {
 		for {
 			if i >= len(b) {
-				return 0, 0, &TLVError{i, "tag truncated: " + ErrTLVIncomplete.Error()}
+				return 0, 0, incomplete(i, "tag truncated")
 			}
 			if i > 4 {
-				return 0, 0, &TLVError{i, "tag longer than 4 bytes"}
+				return 0, 0, &TLVError{Offset: i, Reason: "tag longer than 4 bytes"}
 			}
 			last := b[i]&0x80 == 0
 			i++
@@ -56,7 +69,7 @@ func BERHeader(b []byte) (headerLen, valueLen int, err error) {
 		}
 	}
 	if i >= len(b) {
-		return 0, 0, &TLVError{i, "length missing: " + ErrTLVIncomplete.Error()}
+		return 0, 0, incomplete(i, "length missing")
 	}
 	l := b[i]
 	i++
@@ -64,13 +77,13 @@ func BERHeader(b []byte) (headerLen, valueLen int, err error) {
 	case l < 0x80:
 		return i, int(l), nil
 	case l == 0x80:
-		return 0, 0, &TLVError{i - 1, "indefinite length is not used on this card"}
+		return 0, 0, &TLVError{Offset: i - 1, Reason: "indefinite length is not used on this card"}
 	case l > 0x83:
-		return 0, 0, &TLVError{i - 1, fmt.Sprintf("length of %d bytes is too long", l&0x7F)}
+		return 0, 0, &TLVError{Offset: i - 1, Reason: fmt.Sprintf("length of %d bytes is too long", l&0x7F)}
 	}
 	n := int(l & 0x7F)
 	if i+n > len(b) {
-		return 0, 0, &TLVError{i, "length truncated: " + ErrTLVIncomplete.Error()}
+		return 0, 0, incomplete(i, "length truncated")
 	}
 	v := 0
 	for _, x := range b[i : i+n] {
@@ -86,7 +99,7 @@ func ParseBER(b []byte) (TLV, []byte, error) {
 		return TLV{}, nil, err
 	}
 	if h+n > len(b) {
-		return TLV{}, nil, &TLVError{h, fmt.Sprintf("value of %d bytes but %d remain: %v", n, len(b)-h, ErrTLVIncomplete)}
+		return TLV{}, nil, incomplete(h, fmt.Sprintf("value of %d bytes but %d remain", n, len(b)-h))
 	}
 	tagLen := 1
 	if b[0]&0x1F == 0x1F {
@@ -194,17 +207,17 @@ type SimpleTLV struct {
 // ParseSimpleTLV reads one simple-TLV object from the start of b.
 func ParseSimpleTLV(b []byte) (SimpleTLV, []byte, error) {
 	if len(b) < 2 {
-		return SimpleTLV{}, nil, &TLVError{0, "simple-TLV shorter than 2 bytes"}
+		return SimpleTLV{}, nil, &TLVError{Offset: 0, Reason: "simple-TLV shorter than 2 bytes"}
 	}
 	n, h := int(b[1]), 2
 	if b[1] == 0xFF {
 		if len(b) < 4 {
-			return SimpleTLV{}, nil, &TLVError{2, "simple-TLV 3-byte length truncated"}
+			return SimpleTLV{}, nil, &TLVError{Offset: 2, Reason: "simple-TLV 3-byte length truncated"}
 		}
 		n, h = int(b[2])<<8|int(b[3]), 4
 	}
 	if h+n > len(b) {
-		return SimpleTLV{}, nil, &TLVError{h, fmt.Sprintf("simple-TLV value of %d bytes but %d remain", n, len(b)-h)}
+		return SimpleTLV{}, nil, &TLVError{Offset: h, Reason: fmt.Sprintf("simple-TLV value of %d bytes but %d remain", n, len(b)-h)}
 	}
 	return SimpleTLV{Tag: b[0], Value: b[h : h+n]}, b[h+n:], nil
 }

@@ -77,11 +77,27 @@ func TestBERHeader(t *testing.T) {
 }
 
 func TestBERErrors(t *testing.T) {
-	for _, in := range []string{"", "30", "3082", "3080", "3084000000010", "1F", "1F8181818181", "FFFF", "300501"} {
-		_, _, err := ParseBER(h(pad(in)))
+	for _, tt := range []struct {
+		in         string
+		incomplete bool // the input ends inside the object
+	}{
+		{"", false},
+		{"30", true},
+		{"3082", true},
+		{"3080", false},
+		{"3084000000010", false},
+		{"1F", true},
+		{"1F8181818181", false},
+		{"FFFF", false},
+		{"300501", true},
+	} {
+		_, _, err := ParseBER(h(pad(tt.in)))
 		var te *TLVError
 		if !errors.As(err, &te) {
-			t.Errorf("ParseBER(%s) error = %v, want *TLVError", in, err)
+			t.Errorf("ParseBER(%s) error = %v, want *TLVError", tt.in, err)
+		}
+		if got := errors.Is(err, ErrTLVIncomplete); got != tt.incomplete {
+			t.Errorf("ParseBER(%s) error %v: errors.Is(ErrTLVIncomplete) = %v, want %v", tt.in, err, got, tt.incomplete)
 		}
 	}
 }
