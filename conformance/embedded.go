@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/cardfile"
 	"github.com/mynacard/mynacard/emulator/profile"
 )
 
@@ -36,7 +37,7 @@ func EmbeddedKind(kind string) (*Embedded, error) {
 
 // EmbeddedFile starts a card from a card file, which is only read.
 func EmbeddedFile(path string) (*Embedded, error) {
-	s, err := emulator.Load(path)
+	s, err := cardfile.Load(path)
 	if err != nil {
 		return nil, err
 	}

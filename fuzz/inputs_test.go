@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/cardfile"
 	"github.com/mynacard/mynacard/vpcd"
 )
 
@@ -44,7 +45,7 @@ func FuzzVPCDFrame(f *testing.F) {
 	})
 }
 
-// FuzzLoadCardFile feeds arbitrary bytes to emulator.Load as a card file:
+// FuzzLoadCardFile feeds arbitrary bytes to cardfile.Load as a card file:
 // it returns an error or a state New accepts or refuses cleanly, never
 // panics, and never rewrites the file. A card it accepts answers a client
 // sequence with well-formed responses.
@@ -66,7 +67,7 @@ func FuzzLoadCardFile(f *testing.F) {
 		if err := os.WriteFile(path, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		st, err := emulator.Load(path)
+		st, err := cardfile.Load(path)
 		if after, _ := os.ReadFile(path); !bytes.Equal(after, b) {
 			t.Fatalf("Load rewrote the card file (err %v)", err)
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/cardfile"
 	"github.com/mynacard/mynacard/emulator/profile"
 )
 
@@ -36,7 +37,7 @@ func TestAPDUCommand(t *testing.T) {
 		t.Errorf("output shows the PIN:\n%s", out)
 	}
 	// The wrong PIN was charged to the card file.
-	st, err := emulator.Load(path)
+	st, err := cardfile.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +57,7 @@ func TestAPDUCommandErrors(t *testing.T) {
 	if code, _, errs := runCLI(t, "apdu", filepath.Join(t.TempDir(), "missing.json"), "00A40000"); code != 1 || !strings.Contains(errs, "missing.json") {
 		t.Errorf("missing card: exit %d, %s", code, errs)
 	}
-	unlock, err := emulator.LockFile(path)
+	unlock, err := cardfile.Lock(path)
 	if err != nil {
 		t.Fatal(err)
 	}

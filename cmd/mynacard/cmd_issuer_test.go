@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/cardfile"
 	"github.com/mynacard/mynacard/emulator/profile"
 )
 
@@ -28,7 +29,7 @@ func TestIssuerCommands(t *testing.T) {
 	if out := query(); !strings.Contains(out, "63C0") {
 		t.Errorf("auth PIN after face-auth:\n%s", out)
 	}
-	st, err := emulator.Load(path)
+	st, err := cardfile.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/cardfile"
 	"github.com/mynacard/mynacard/emulator/profile"
 )
 
@@ -99,7 +100,7 @@ func profileNew(e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := emulator.Save(*out, s); err != nil {
+	if err := cardfile.Save(*out, s); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "wrote %s: %s card of %s\n", *out, s.Kind, s.Holder.Name)
@@ -147,7 +148,7 @@ func profileShow(e *env, args []string) error {
 		flags.Usage()
 		return fmt.Errorf("%w: want one card file", errUsage)
 	}
-	s, err := emulator.Load(flags.Arg(0))
+	s, err := cardfile.Load(flags.Arg(0))
 	if err != nil {
 		return err
 	}

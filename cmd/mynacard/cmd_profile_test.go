@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/cardfile"
 	"github.com/mynacard/mynacard/emulator/profile"
 )
 
@@ -38,7 +39,7 @@ func TestProfileNewAndShow(t *testing.T) {
 			if fi.Mode().Perm() != 0o600 {
 				t.Errorf("mode %v, want 0600", fi.Mode().Perm())
 			}
-			s, err := emulator.Load(path)
+			s, err := cardfile.Load(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -84,7 +85,7 @@ func TestProfileNewRefusesOverwrite(t *testing.T) {
 	if code, _, errOut := runCLI(t, "profile", "new", "--force", "-o", path); code != 0 {
 		t.Fatalf("--force: exit %d: %s", code, errOut)
 	}
-	if _, err := emulator.Load(path); err != nil {
+	if _, err := cardfile.Load(path); err != nil {
 		t.Errorf("--force did not write a card: %v", err)
 	}
 }
@@ -112,7 +113,7 @@ func TestProfilePersonaRoundTrip(t *testing.T) {
 	if code, _, errOut := runCLI(t, "profile", "new", "--kind", "normal", "--persona", personaPath, "-o", cardPath); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	s, err := emulator.Load(cardPath)
+	s, err := cardfile.Load(cardPath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"syscall"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/cardfile"
 	"github.com/mynacard/mynacard/fuzz/hostile"
 	"github.com/mynacard/mynacard/internal/logging"
 	"github.com/mynacard/mynacard/vpcd"
@@ -210,7 +211,7 @@ loop:
 	for _, c := range cards {
 		// Every change was saved when it happened; this save makes the
 		// file match the card even if one of those failed.
-		if err := (emulator.FileStore{Path: c.path}).Save(c.card.Snapshot()); err != nil {
+		if err := (cardfile.Store{Path: c.path}).Save(c.card.Snapshot()); err != nil {
 			errs = append(errs, err)
 		}
 	}

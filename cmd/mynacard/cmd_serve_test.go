@@ -14,6 +14,7 @@ import (
 
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/cardfile"
 	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/internal/pcscdtest"
 	"github.com/mynacard/mynacard/vpcd"
@@ -28,7 +29,7 @@ func TestServeReversedSignalsAndPersistence(t *testing.T) {
 
 	v := vpcdtest.Dial(t, addr, 10*time.Second)
 	atr := v.Exchange([]byte{vpcd.CtrlATR})
-	st, _ := emulator.Load(path)
+	st, _ := cardfile.Load(path)
 	if !bytes.Equal(atr, st.ATR) {
 		t.Fatalf("ATR = % X; want % X", atr, st.ATR)
 	}
@@ -38,8 +39,8 @@ func TestServeReversedSignalsAndPersistence(t *testing.T) {
 		t.Errorf("wrong PIN: SW %v, want 63C2", sw)
 	}
 
-	if _, err := emulator.LockFile(path); err == nil || !strings.Contains(err.Error(), "in use") {
-		t.Errorf("LockFile while served = %v, want an in-use error", err)
+	if _, err := cardfile.Lock(path); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Errorf("Lock while served = %v, want an in-use error", err)
 	}
 	var stderr bytes.Buffer
 	if code := run(&env{stdout: &bytes.Buffer{}, stderr: &stderr}, []string{"serve", path, "--reversed", vpcdtest.FreeAddr(t)}); code != 1 || !strings.Contains(stderr.String(), "in use") {
@@ -64,7 +65,7 @@ func TestServeReversedSignalsAndPersistence(t *testing.T) {
 	}
 
 	p.stop(syscall.SIGTERM)
-	st, err := emulator.Load(path)
+	st, err := cardfile.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}

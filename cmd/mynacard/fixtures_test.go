@@ -14,6 +14,7 @@ import (
 
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/cardfile"
 	"github.com/mynacard/mynacard/emulator/profile"
 )
 
@@ -29,7 +30,7 @@ func newCardFile(t testing.TB, k profile.Kind, dir, name string, edit func(*emul
 		edit(st)
 	}
 	path := filepath.Join(dir, name)
-	if err := emulator.Save(path, st); err != nil {
+	if err := cardfile.Save(path, st); err != nil {
 		t.Fatal(err)
 	}
 	return path
@@ -38,7 +39,7 @@ func newCardFile(t testing.TB, k profile.Kind, dir, name string, edit func(*emul
 // loadCardFile loads a card file that must be intact and owner-only.
 func loadCardFile(t testing.TB, path string) *emulator.State {
 	t.Helper()
-	st, err := emulator.Load(path)
+	st, err := cardfile.Load(path)
 	if err != nil {
 		t.Fatalf("card file no longer loads: %v", err)
 	}

@@ -12,6 +12,7 @@ import (
 	"sort"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/cardfile"
 )
 
 // command is one subcommand. Each lives in its own file and registers
@@ -111,13 +112,13 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 // can change its counters while this one holds the card, and returns the
 // card, saving every change back to path. The caller unlocks when done.
 func openCardFile(path string, opts ...emulator.Option) (card *emulator.Card, unlock func() error, err error) {
-	unlock, err = emulator.LockFile(path)
+	unlock, err = cardfile.Lock(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	st, err := emulator.Load(path)
+	st, err := cardfile.Load(path)
 	if err == nil {
-		card, err = emulator.New(st, append([]emulator.Option{emulator.WithStore(emulator.FileStore{Path: path})}, opts...)...)
+		card, err = emulator.New(st, append([]emulator.Option{emulator.WithStore(cardfile.Store{Path: path})}, opts...)...)
 	}
 	if err != nil {
 		unlock()

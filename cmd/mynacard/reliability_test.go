@@ -17,6 +17,7 @@ import (
 
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/cardfile"
 	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/internal/pcscdtest"
 	"github.com/mynacard/mynacard/vpcd"
@@ -176,7 +177,7 @@ func TestKillServeDuringVerify(t *testing.T) {
 // path over and over, each save with a new savedGeneration number and a file of
 // a different length, and prints each savedGeneration once it is durable.
 func saveLoop(path string) int {
-	st, err := emulator.Load(path)
+	st, err := cardfile.Load(path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -185,7 +186,7 @@ func saveLoop(path string) int {
 	for gen := 1; ; gen++ {
 		st.Holder.City = "gen-" + strconv.Itoa(gen) + strings.Repeat("x", gen%97)
 		st.PINs[emulator.JPKISignPassword].Remaining = gen % 6
-		if err := emulator.Save(path, st); err != nil {
+		if err := cardfile.Save(path, st); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			return 1
 		}
@@ -216,7 +217,7 @@ func lastSaved(out string) int {
 	return 0
 }
 
-// TestKillDuringSave SIGKILLs a process in the middle of emulator.Save at
+// TestKillDuringSave SIGKILLs a process in the middle of cardfile.Save at
 // random moments: the card file must always load and hold either the last
 // save reported durable or the one in progress, never a torn mix.
 func TestKillDuringSave(t *testing.T) {
@@ -338,7 +339,7 @@ func TestSaveThroughSymlink(t *testing.T) {
 	}
 	st := loadCardFile(t, link)
 	st.PINs[emulator.JPKIAuthPIN].Remaining = 1
-	if err := emulator.Save(link, st); err != nil {
+	if err := cardfile.Save(link, st); err != nil {
 		t.Fatal(err)
 	}
 	if fi, err := os.Lstat(link); err != nil || fi.Mode()&os.ModeSymlink == 0 {
@@ -359,11 +360,11 @@ func TestCardFileModes(t *testing.T) {
 	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	st, err := emulator.Load(path)
+	st, err := cardfile.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := emulator.New(st, emulator.WithStore(emulator.FileStore{Path: path}))
+	c, err := emulator.New(st, emulator.WithStore(cardfile.Store{Path: path}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +383,7 @@ func TestCardFileModes(t *testing.T) {
 	if s := loadCardFile(t, path); s.Kind != string(profile.FaceAuth) {
 		t.Errorf("issuer operation saved kind %q, want %q", s.Kind, profile.FaceAuth)
 	}
-	unlock, err := emulator.LockFile(path)
+	unlock, err := cardfile.Lock(path)
 	if err != nil {
 		t.Fatal(err)
 	}

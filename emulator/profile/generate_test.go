@@ -20,6 +20,7 @@ import (
 
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/cardfile"
 	"github.com/mynacard/mynacard/emulator/pki"
 )
 
@@ -411,10 +412,10 @@ func TestGeneratedRecordsAndSecrets(t *testing.T) {
 func TestSaveLoadRoundTrip(t *testing.T) {
 	s := generated(t)
 	path := filepath.Join(t.TempDir(), "card.json")
-	if err := emulator.Save(path, s); err != nil {
+	if err := cardfile.Save(path, s); err != nil {
 		t.Fatal(err)
 	}
-	got, err := emulator.Load(path)
+	got, err := cardfile.Load(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,28 +1,31 @@
-package emulator
+package cardfile
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/mynacard/mynacard/apdu"
+	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/profile"
 )
 
-// stateCmp compares byte strings with bytes.Equal: element-wise diffs of
-// certificates make the model test crawl. Secret is assignable to []byte,
-// so the comparer covers it too.
-var stateCmp = cmp.Options{
-	cmp.Comparer(func(a, b []byte) bool { return bytes.Equal(a, b) }),
+// card returns a fresh built-in card of kind k.
+func card(t *testing.T, k profile.Kind) *emulator.State {
+	t.Helper()
+	s, err := profile.Default(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func TestSaveLoadRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "card.json")
-	s := faceAuthState(t)
+	s := card(t, profile.FaceAuth)
 	if err := Save(path, s); err != nil {
 		t.Fatal(err)
 	}
@@ -37,8 +40,9 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(s, got, stateCmp); d != "" {
-		t.Errorf("round trip (-saved +loaded):\n%s", d)
+	want, _ := Marshal(s)
+	if b, _ := Marshal(got); !bytes.Equal(b, want) {
+		t.Errorf("round trip changed the card:\n%s\nwant\n%s", b, want)
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Errorf("directory holds %d entries after Save, want only the card file", len(ents))
@@ -47,7 +51,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 
 func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
-	good := NewTestState(t)
+	good := card(t, profile.Normal)
 	write := func(name string, b []byte) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, b, 0o600); err != nil {
@@ -55,8 +59,6 @@ func TestLoadErrors(t *testing.T) {
 		}
 		return p
 	}
-	v2 := good.Clone()
-	v2.FormatVersion = 2
 	var v2json bytes.Buffer
 	if err := Save(filepath.Join(dir, "v2.json"), good); err != nil {
 		t.Fatal(err)
@@ -91,28 +93,28 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
-func TestLockFile(t *testing.T) {
+func TestLock(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "card.json")
-	unlock, err := LockFile(path)
+	unlock, err := Lock(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := LockFile(path); err == nil || !strings.Contains(err.Error(), "in use") {
-		t.Fatalf("second LockFile: %v, want in-use error", err)
+	if _, err := Lock(path); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("second Lock: %v, want in-use error", err)
 	}
 	if err := unlock(); err != nil {
 		t.Fatal(err)
 	}
-	unlock, err = LockFile(path)
+	unlock, err = Lock(path)
 	if err != nil {
-		t.Fatalf("LockFile after unlock: %v", err)
+		t.Fatalf("Lock after unlock: %v", err)
 	}
 	unlock()
 }
 
 // A save cut off by a kill leaves its temporary file; the next lock holder,
 // the only one who may save the card, clears them and nothing else.
-func TestLockFileRemovesTornSaves(t *testing.T) {
+func TestLockRemovesTornSaves(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "card[1].json")
 	keep := []string{"card[1].json", "other.json", ".other.json.tmp123", ".card[1].json"}
@@ -122,7 +124,7 @@ func TestLockFileRemovesTornSaves(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	unlock, err := LockFile(path)
+	unlock, err := Lock(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,82 +136,42 @@ func TestLockFileRemovesTornSaves(t *testing.T) {
 	}
 	for _, n := range torn {
 		if _, err := os.Stat(filepath.Join(dir, n)); !os.IsNotExist(err) {
-			t.Errorf("%s still there after LockFile (%v)", n, err)
+			t.Errorf("%s still there after Lock (%v)", n, err)
 		}
 	}
 }
 
-// recordingStore keeps every saved state and can be told to fail.
-type recordingStore struct {
-	saved []*State
-	fail  bool
-}
-
-func (r *recordingStore) Save(s *State) error {
-	if r.fail {
-		return errors.New("disk full")
-	}
-	r.saved = append(r.saved, s.Clone())
-	return nil
-}
-
-func TestCounterSavedBeforeCompare(t *testing.T) {
-	st := &recordingStore{}
-	s := NewTestState(t)
-	c, err := New(s, WithStore(st))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mustSW(t, c.Transmit(h(selJPKI)), apdu.SWOK)
-	mustSW(t, c.Transmit(h("00 20 00 98 04 30303030")), apdu.RetriesLeft(2))
-	if len(st.saved) != 1 || st.saved[0].PINs[JPKIAuthPIN].Remaining != 2 {
-		t.Fatalf("after a wrong PIN the store holds %d saves, want one with remaining 2", len(st.saved))
-	}
-	mustSW(t, c.Transmit(h("00 20 00 98 04 31323334")), apdu.SWOK)
-	if n := len(st.saved); n != 3 || st.saved[1].PINs[JPKIAuthPIN].Remaining != 1 || st.saved[2].PINs[JPKIAuthPIN].Remaining != 3 {
-		t.Fatalf("a right PIN must be charged (1) then reset (3); saves: %d", n)
-	}
-	// Queries and reads do not write.
-	mustSW(t, c.Transmit(h("00 20 00 98")), apdu.RetriesLeft(3))
-	if len(st.saved) != 3 {
-		t.Error("a retry query saved the state")
-	}
-
-	// When the counter cannot be saved the PIN is not compared: even the
-	// right one does not verify.
-	st.fail = true
-	mustSW(t, c.Transmit(h(selJPKI)), apdu.SWOK)
-	mustSW(t, c.Transmit(h("00 20 00 98 04 31323334")), apdu.SWMemoryFailure)
-	mustSW(t, c.Transmit(h(selEF(0x0017))), apdu.SWOK)
-	mustSW(t, c.Transmit(h("80 2A 00 80 01 00 00")), apdu.SWSecurityNotSatisfied)
-	if got := c.Snapshot().PINs[JPKIAuthPIN].Remaining; got != 2 {
-		t.Errorf("remaining %d after an unsaved attempt, want 2 (the try stays spent)", got)
-	}
-	if err := c.Issue(func(s *State) error { return s.Unblock(JPKIAuthPIN, Secret("1234")) }); err == nil {
-		t.Error("Issue succeeded although the store failed")
-	}
-}
-
-func TestFileStorePersistsAcrossRestart(t *testing.T) {
+func TestStorePersistsAcrossRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "card.json")
-	if err := Save(path, NewTestState(t)); err != nil {
+	if err := Save(path, card(t, profile.Normal)); err != nil {
 		t.Fatal(err)
 	}
-	open := func() *Card {
+	open := func() *emulator.Card {
 		s, err := Load(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, err := New(s, WithStore(FileStore{Path: path}))
+		c, err := emulator.New(s, emulator.WithStore(Store{Path: path}))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return c
 	}
-	c := open()
-	mustSW(t, c.Transmit(h(selJPKI)), apdu.SWOK)
-	mustSW(t, c.Transmit(h("00 20 00 9B 06 303030303030")), apdu.RetriesLeft(4))
-	c = open()
-	mustSW(t, c.Transmit(h(selJPKI)), apdu.SWOK)
-	mustSW(t, c.Transmit(h("00 20 00 9B")), apdu.RetriesLeft(4))
+	// A wrong sign password is charged and saved before it is compared:
+	// the next process sees 4 tries left.
+	selectJPKI := apdu.Command{CLA: 0x00, INS: 0xA4, P1: 0x04, P2: 0x0C, Data: emulator.AppJPKI.AID()}
+	tries := func(c *emulator.Card, data []byte) apdu.SW {
+		c.Transmit(selectJPKI.Bytes())
+		r, err := apdu.ParseResponse(c.Transmit(apdu.Command{CLA: 0x00, INS: 0x20, P2: 0x9B, Data: data}.Bytes()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.SW
+	}
+	if sw := tries(open(), []byte("000000")); sw != apdu.RetriesLeft(4) {
+		t.Fatalf("wrong password: %v, want 63C4", sw)
+	}
+	if sw := tries(open(), nil); sw != apdu.RetriesLeft(4) {
+		t.Errorf("after a restart: %v, want 63C4 (the spent try was saved)", sw)
+	}
 }
