@@ -29,7 +29,7 @@ func TestParseCommand(t *testing.T) {
 		want Command
 		cas  Case
 	}{
-		{"select JPKI AP (spec §6.1)", "00A4040C0AD392F000260100000001",
+		{"select JPKI AP (card.md §6.1)", "00A4040C0AD392F000260100000001",
 			Command{CLA: 0, INS: 0xA4, P1: 4, P2: 0x0C, Data: h("D392F000260100000001")}, Case3},
 		{"empty VERIFY = retry query", "00200080", Command{INS: 0x20, P2: 0x80}, Case1},
 		{"OpenSC length probe", "00B0000004", Command{INS: 0xB0, Ne: 4}, Case2},

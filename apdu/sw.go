@@ -5,7 +5,7 @@ import "fmt"
 // SW is a status word, SW1 in the high byte.
 type SW uint16
 
-// The status words a My Number card answers with (spec §8).
+// The status words a My Number card answers with (card.md §8).
 const (
 	SWOK                   SW = 0x9000
 	SWWarnEOF              SW = 0x6282 // end of file reached before Ne bytes

@@ -8,7 +8,7 @@ import (
 
 func TestParseBERKeepsNonMinimalEncoding(t *testing.T) {
 	// Text AP EF 0005 shape: private tag FF 40 written long-form and a
-	// length 82 00 9F with a leading zero (spec §9). DER decoders reject it.
+	// length 82 00 9F with a leading zero (card.md §9). DER decoders reject it.
 	in := append(h("FF4082009F"), bytes.Repeat([]byte{0xAB}, 0x9F)...)
 	in = append(in, 0xFF, 0xFF) // filler after the object
 	obj, rest, err := ParseBER(in)

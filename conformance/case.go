@@ -46,7 +46,7 @@ func (c *Class) UnmarshalText(b []byte) error {
 type Case struct {
 	ID    string // stable: AREA-THEME-NNN
 	Title string // what it checks
-	Spec  string // spec sections, e.g. "§4.1, §6.1"
+	Spec  string // sections of docs/card.md, e.g. "§4.1, §6.1"
 	Class Class
 	// Kinds lists the card kinds the case applies to; nil means all.
 	Kinds []string
@@ -222,7 +222,7 @@ func (t *T) Reset() {
 }
 
 // Commands the cases build. Keeping them here means each byte layout of
-// spec §5 is written once.
+// card.md §5 is written once.
 
 func selectAP(a emulator.App) apdu.Command {
 	return apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: a.AID()}
@@ -266,7 +266,7 @@ func (t *T) Open(ref emulator.FileRef) {
 // Query selects key reference ref (in the current application) and reads
 // its counter with an empty VERIFY, which spends nothing. It returns the
 // tries left; a key already verified in this session may answer 90 00
-// (spec §7.2), reported as verified.
+// (card.md §7.2), reported as verified.
 func (t *T) Query(ref emulator.FileRef) (left int, verified bool) {
 	t.Open(ref)
 	r := t.Send(verifyCmd(nil))

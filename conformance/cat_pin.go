@@ -61,7 +61,7 @@ type keyInfo struct {
 	area string // ID prefix
 	n    int    // hundreds digit of the case numbers
 	name string
-	// change is the holder's change command for this key (spec §5), or
+	// change is the holder's change command for this key (card.md §5), or
 	// zero when the holder cannot change it.
 	change apdu.Command
 }
@@ -172,7 +172,7 @@ func pinCases() []Case {
 }
 
 // accessRule says which protected EFs of an application one key opens
-// (spec §4.2, §4.3, §7.1).
+// (card.md §4.2, §4.3, §7.1).
 type accessRule struct {
 	id    string
 	key   emulator.FileRef

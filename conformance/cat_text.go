@@ -12,7 +12,7 @@ import (
 	"github.com/mynacard/mynacard/emulator"
 )
 
-// Objects of the 券面 APs (spec §4.2, §4.3, §9).
+// Objects of the 券面 APs (card.md §4.2, §4.3, §9).
 const (
 	tagCVCert      = 0x7F21
 	tagCVBody      = 0x5F4E
@@ -151,7 +151,7 @@ func textCases() []Case {
 				t.Unlock(emulator.TextPIN)
 				rec, _ := t.textAttributes()
 				if l := rec.Header[len(rec.Header)-1]; len(rec.Header) == 3 && l < 0x80 {
-					// nfcpy and tex2e read one length byte at offset 2 (spec §9).
+					// nfcpy and tex2e read one length byte at offset 2 (card.md §9).
 					n := t.Expect("READ BINARY 0002 at 2, Le 1", readBinary(2, 1), apdu.SWOK).Data
 					t.Equal("length byte at offset 2", []byte{l}, n)
 				}

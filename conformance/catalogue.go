@@ -30,7 +30,7 @@ var (
 )
 
 // fourDigitPINs are the holder's 4-digit PINs, which a face-auth card has
-// locked (spec §11.2; emulator.Settings.FaceAuthLock).
+// locked (card.md §11.2; emulator.Settings.FaceAuthLock).
 var fourDigitPINs = []emulator.FileRef{emulator.JPKIAuthPIN, emulator.TextPIN, emulator.JukiPIN, emulator.CommonPIN}
 
 // testMessage is what the signing cases sign.

@@ -6,7 +6,7 @@ import (
 )
 
 // detectKind reads the card's kind off the card without presenting any
-// secret: the certificate-availability EF 0008 (spec §4.1), the counters
+// secret: the certificate-availability EF 0008 (card.md §4.1), the counters
 // of the 4-digit PINs (§11.2) and the auth certificate's validity.
 func detectKind(t *T) string {
 	t.Open(emulator.JPKICertStatus)

@@ -21,7 +21,7 @@ type PCSC struct {
 // OpenPCSC connects to the card in a reader chosen by its exact name, by
 // its index in the reader list ("0", "1", …), or, when reader is "", the
 // only reader that holds a card. It asks for T=1, the protocol of every
-// known contact ATR (spec §1.1), and exclusive access for the run.
+// known contact ATR (card.md §1.1), and exclusive access for the run.
 func OpenPCSC(reader string) (*PCSC, error) {
 	ctx, err := scard.EstablishContext()
 	if err != nil {

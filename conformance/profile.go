@@ -65,7 +65,7 @@ type pinsFile struct {
 	JukiPIN        string `json:"juki_pin"`
 	CommonPIN      string `json:"common_pin"`
 	MyNumber       string `json:"my_number"`      // 照合番号A
-	CollationB     string `json:"collation_b"`    // 照合番号B, 14 digits (spec §7.3)
+	CollationB     string `json:"collation_b"`    // 照合番号B, 14 digits (card.md §7.3)
 	BirthDateKey   string `json:"birth_date_key"` // visual AP key 0011: 和暦 YYMMDD
 	CollationTries int    `json:"collation_tries"`
 }

@@ -6,7 +6,7 @@ import (
 	"github.com/mynacard/mynacard/apdu"
 )
 
-// How real clients learn a file's length and read it (spec §6.1, §12).
+// How real clients learn a file's length and read it (card.md §6.1, §12).
 // Each must see the same bytes, so the suite reads files each way.
 type readStyle int
 

@@ -57,7 +57,7 @@ func WriteTable(w io.Writer, rep *Report) error {
 	tw.Flush()
 	for _, r := range rep.Results {
 		if r.Status == Fail {
-			fmt.Fprintf(w, "\nFAIL %s: %s (spec %s)\n%s", r.ID, r.Title, r.Spec, formatFailure(r, false))
+			fmt.Fprintf(w, "\nFAIL %s: %s (card.md %s)\n%s", r.ID, r.Title, r.Spec, formatFailure(r, false))
 		}
 	}
 	pass, fail, skip := rep.Counts()
@@ -65,10 +65,10 @@ func WriteTable(w io.Writer, rep *Report) error {
 	return err
 }
 
-// WriteCatalogue lists the cases: ID, class, kinds, needs, spec and title.
+// WriteCatalogue lists the cases: ID, class, kinds, needs, card.md sections and title.
 func WriteCatalogue(w io.Writer, cases []Case) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tCLASS\tKINDS\tNEEDS\tSPEC\tTITLE")
+	fmt.Fprintln(tw, "ID\tCLASS\tKINDS\tNEEDS\tCARD.MD\tTITLE")
 	for _, c := range cases {
 		kinds := "all"
 		if c.Kinds != nil {
@@ -146,7 +146,7 @@ func WriteJUnit(w io.Writer, rep *Report) error {
 		total += r.Duration.Seconds()
 		switch r.Status {
 		case Fail:
-			c.Failure = &junitMessage{Message: r.Failures[0], Body: "spec " + r.Spec + "\n" + formatFailure(r, true)}
+			c.Failure = &junitMessage{Message: r.Failures[0], Body: "card.md " + r.Spec + "\n" + formatFailure(r, true)}
 		case Skip:
 			c.Skipped = &junitMessage{Message: r.Reason}
 		}

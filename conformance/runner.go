@@ -33,7 +33,7 @@ const (
 type Result struct {
 	ID       string        `json:"id"`
 	Title    string        `json:"title"`
-	Spec     string        `json:"spec"`
+	Spec     string        `json:"card_md"`
 	Class    Class         `json:"class"`
 	Status   Status        `json:"status"`
 	Reason   string        `json:"reason,omitempty"`   // why it was skipped

@@ -1,5 +1,5 @@
 // Package conformance is the My Number card conformance suite: a catalogue
-// of cases with stable IDs, each tied to sections of the spec, run against
+// of cases with stable IDs, each tied to sections of card.md, run against
 // a Target (the embedded emulator, or any PC/SC reader holding a card).
 //
 // A real card's PINs are never put at risk unless the caller says so: on a

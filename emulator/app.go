@@ -98,7 +98,7 @@ func (r *FileRef) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Well-known files and key references (spec §4).
+// Well-known files and key references (card.md §4).
 var (
 	JPKISignCert     = FileRef{AppJPKI, 0x0001}
 	JPKISignCACert   = FileRef{AppJPKI, 0x0002}

@@ -1,6 +1,6 @@
 // Package emulator is a virtual My Number card (個人番号カード): the five
-// applications of spec §3 with their file maps, secrets, retry counters and
-// keys, answering command APDUs byte for byte as spec §5–§8 describe.
+// applications of card.md §3 with their file maps, secrets, retry counters and
+// keys, answering command APDUs byte for byte as card.md §5–§8 describe.
 package emulator
 
 import (
@@ -26,7 +26,7 @@ type Card struct {
 	debug bool // cached: the per-APDU line costs nothing unless enabled
 	rand  io.Reader
 
-	// Session state, lost on reset (spec §7.2).
+	// Session state, lost on reset (card.md §7.2).
 	app      App
 	cur      *node  // current EF, nil if none
 	verified uint32 // bit n: key ref FID n of app verified this session
@@ -182,9 +182,9 @@ var (
 	proprietaryHandlers = [256]handler{
 		0x2A: (*Card).computeSignature,
 		0x32: (*Card).changeSecret,
-		// iPhone token "last command": physical cards refuse it (spec §2).
+		// iPhone token "last command": physical cards refuse it (card.md §2).
 		0xFC: func(*Card, apdu.Command) []byte { return status(apdu.SWWrongLength) },
-		// SET PUBLIC IC KEY / VERIFY CERTIFICATE (特定機関認証, spec §5,
+		// SET PUBLIC IC KEY / VERIFY CERTIFICATE (特定機関認証, card.md §5,
 		// §11.3): the exchange is not public and every P1 P2 tried on a
 		// card answered 6A86, which is all the emulator answers.
 		0xA2: func(*Card, apdu.Command) []byte { return status(apdu.SWIncorrectP1P2) },
@@ -205,7 +205,7 @@ func (c *Card) dispatch(b []byte) []byte {
 		return status(apdu.SWChannelNotSupported)
 	case cla&0x0C != 0:
 		// Secure messaging is only for a 券面入力補助AP session, which
-		// this card does not offer (spec §1.3, §4.2).
+		// this card does not offer (card.md §1.3, §4.2).
 		if cmd.INS == 0xA4 {
 			return status(apdu.SWSMNotSupported)
 		}
@@ -228,9 +228,9 @@ func (c *Card) dispatch(b []byte) []byte {
 }
 
 // setSessionKey answers SET SESSION KEY 80 AE, which starts secure
-// messaging in the text AP. The emulator has no secure messaging (spec §4.2
+// messaging in the text AP. The emulator has no secure messaging (card.md §4.2
 // recommendation), so there, and with no AP selected, it does not know the
-// command; the other applications refuse it as the card does (spec §5).
+// command; the other applications refuse it as the card does (card.md §5).
 func (c *Card) setSessionKey(apdu.Command) []byte {
 	switch c.app {
 	case AppJPKI, AppJuki:

@@ -5,8 +5,8 @@ import (
 	"fmt"
 )
 
-// The card's file system (spec §4): which EFs each application has, what
-// kind each is and what opens it. The table is fixed by the spec; a card
+// The card's file system (card.md §4): which EFs each application has, what
+// kind each is and what opens it. The table is fixed by card.md; a card
 // file only supplies contents (State.Files, State.Keys, State.PINs).
 
 // efKind says what an EF is and therefore which commands it answers.
@@ -61,11 +61,11 @@ type ef struct {
 	use    keyUse
 }
 
-// maxFID bounds the FIDs the card knows (0001–001E, spec §4) so the
+// maxFID bounds the FIDs the card knows (0001–001E, card.md §4) so the
 // per-application tables and security status fit in fixed arrays.
 const maxFID = 0x1F
 
-// fileMaps are the spec's tables §4.1–4.5, plus the MF (§2) under AppNone.
+// fileMaps are card.md's tables §4.1–4.5, plus the MF (§2) under AppNone.
 var fileMaps = [...][]ef{
 	AppNone: {
 		{fid: 0x001E, name: "MF internal EF", kind: efInternal},
@@ -160,7 +160,7 @@ type fileSystem [len(fileMaps)][maxFID]*node
 // buildFS resolves the file maps against s, parsing each key once. EFs the
 // state has no contents for do not exist (SELECT answers 6A82), except the
 // sign certificate and key when Settings.AbsentSignCert keeps them
-// selectable, and EFs that nothing opens: every card has JPKI 0009 (spec
+// selectable, and EFs that nothing opens: every card has JPKI 0009 (card.md
 // §4.1), and its contents cannot matter.
 func buildFS(s *State) (*fileSystem, error) {
 	var fs fileSystem

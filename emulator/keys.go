@@ -11,7 +11,7 @@ import (
 	"github.com/mynacard/mynacard/apdu"
 )
 
-// Private keys and the commands that use them: COMPUTE SIGNATURE (spec
+// Private keys and the commands that use them: COMPUTE SIGNATURE (card.md
 // §5.1) and INTERNAL AUTHENTICATE (§5).
 
 const rsaBits = 2048
@@ -67,7 +67,7 @@ func parseKeyUncached(der []byte) (*rsa.PrivateKey, error) {
 	return rk, nil
 }
 
-// signScheme is a COMPUTE SIGNATURE P1 (spec §5.1 table).
+// signScheme is a COMPUTE SIGNATURE P1 (card.md §5.1 table).
 type signScheme struct {
 	minLen, maxLen int
 	sign           func(c *Card, k *rsa.PrivateKey, data []byte) ([]byte, error)
@@ -102,7 +102,7 @@ var signSchemes = [...]signScheme{
 var apKeys = [...]uint16{AppText: TextAPKey.FID, AppVisual: VisualAPKey.FID, AppJuki: 0, AppCommon: 0}
 
 // signatureLen is what an RSA-2048 signature takes. Clients send Le=00
-// (spec §5.1); a command whose Le cannot hold the signature is refused with
+// (card.md §5.1); a command whose Le cannot hold the signature is refused with
 // 67 00 rather than answered with more data than it asked for.
 const signatureLen = rsaBits / 8
 

@@ -6,7 +6,7 @@ import (
 	"github.com/mynacard/mynacard/apdu"
 )
 
-// Card-level commands (spec §2): GET DATA and GET CHALLENGE.
+// Card-level commands (card.md §2): GET DATA and GET CHALLENGE.
 
 // Data objects GET DATA serves (P1 P2 = tag).
 const (

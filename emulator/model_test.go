@@ -12,8 +12,8 @@ import (
 	"pgregory.net/rapid"
 )
 
-// The spec's access tables (§4, §7.1), written out again independently of
-// fs.go so the model checks the card against the spec, not against itself.
+// card.md's access tables (§4, §7.1), written out again independently of
+// fs.go so the model checks the card against card.md, not against itself.
 // A nil list means free; an empty non-nil list means never.
 var specAccess = map[FileRef][]FileRef{
 	JPKISignCert:      {JPKISignPassword},
@@ -70,7 +70,7 @@ func (m *cardModel) reset() { m.app, m.verified = AppNone, map[FileRef]bool{} }
 func (m *cardModel) opens(ref FileRef) bool {
 	need, ok := specAccess[ref]
 	if !ok {
-		panic(fmt.Sprintf("no spec access for %v", ref))
+		panic(fmt.Sprintf("no card.md access for %v", ref))
 	}
 	if need == nil {
 		return true

@@ -7,7 +7,7 @@ import (
 	"github.com/mynacard/mynacard/apdu"
 )
 
-// Secrets and retry counters (spec §7): VERIFY, CHANGE REFERENCE DATA and
+// Secrets and retry counters (card.md §7): VERIFY, CHANGE REFERENCE DATA and
 // JICSAP CHANGE KEY.
 
 // secretFormat describes the values a key reference accepts.
@@ -26,7 +26,7 @@ var (
 	birthDate    = secretFormat{what: "6 digits (和暦 YYMMDD)", minLen: 6, maxLen: 6}
 )
 
-// secretSpec is what spec §7.1 says about one key reference.
+// secretSpec is what card.md §7.1 says about one key reference.
 type secretSpec struct {
 	format secretFormat
 	// tries is the retry limit; collation means Settings.CollationTries.
@@ -55,7 +55,7 @@ var secretSpecs = map[FileRef]secretSpec{
 	CommonPIN:        {format: fourDigits, tries: 3, changeINS: insChangeKey},
 }
 
-// ValidatePIN checks v against the format of key reference ref (spec §7.1).
+// ValidatePIN checks v against the format of key reference ref (card.md §7.1).
 // Text AP 0012 accepts no value: it is blocked on every card.
 func ValidatePIN(ref FileRef, v []byte) error {
 	if ref == TextBlockedKey {
@@ -79,7 +79,7 @@ func ValidatePIN(ref FileRef, v []byte) error {
 }
 
 // MaxTries is the retry limit of key reference ref under settings st
-// (spec §7.1), or 0 if ref is not a key reference with a fixed limit.
+// (card.md §7.1), or 0 if ref is not a key reference with a fixed limit.
 func MaxTries(ref FileRef, st Settings) int {
 	sp, ok := secretSpecs[ref]
 	switch {

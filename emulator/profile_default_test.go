@@ -9,7 +9,7 @@ import (
 )
 
 // The cards engineer B's profiles make run on this card and answer the
-// spec's basic sequences (§6.1, §6.4, §13.7).
+// card.md basic sequences (§6.1, §6.4, §13.7).
 func TestProfileDefaults(t *testing.T) {
 	p := profile.DefaultPersona()
 	for _, k := range profile.Kinds() {

@@ -4,7 +4,7 @@ import (
 	"github.com/mynacard/mynacard/apdu"
 )
 
-// READ BINARY and READ RECORD (spec §5, §13.2).
+// READ BINARY and READ RECORD (card.md §5, §13.2).
 
 // readTarget resolves the EF a read names: with an SFI (1–30) it becomes
 // the current EF, without one the current EF is read.

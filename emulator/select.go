@@ -6,11 +6,11 @@ import (
 	"github.com/mynacard/mynacard/apdu"
 )
 
-// SELECT (spec §2, §5): applications by DF name, EFs by FID, and the card
+// SELECT (card.md §2, §5): applications by DF name, EFs by FID, and the card
 // manager's odd answers to a SELECT of the MF.
 
 // isdAID is the GlobalPlatform issuer security domain; selecting it returns
-// the card to its power-on card-manager state (spec §2).
+// the card to its power-on card-manager state (card.md §2).
 var isdAID = []byte{0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00}
 
 const mfFID = 0x3F00
@@ -69,7 +69,7 @@ func findDF(name []byte) (App, []byte, bool) {
 }
 
 // fci builds the FCI template 6F { tag value } answered to P2=00. Its
-// content is not published (spec §14.2); the name is the least a client
+// content is not published (card.md §14.2); the name is the least a client
 // can use. Like any response data it is sent only when Le asks for it, and
 // no more than Ne bytes of it (ISO 7816-4 §5.1), as READ BINARY does.
 func fci(ne int, tag byte, value []byte) []byte {
@@ -100,7 +100,7 @@ func (c *Card) selectEF(cmd apdu.Command) []byte {
 
 // selectMF answers 00 A4 00 xx. The card has no selectable MF: right after
 // reset the command is refused, inside an application it is accepted and
-// changes nothing, and 3F00 by FID is not found (spec §2).
+// changes nothing, and 3F00 by FID is not found (card.md §2).
 func (c *Card) selectMF(cmd apdu.Command) []byte {
 	switch {
 	case len(cmd.Data) == 2 && uint16(cmd.Data[0])<<8|uint16(cmd.Data[1]) == mfFID:

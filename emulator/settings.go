@@ -2,12 +2,12 @@ package emulator
 
 import "fmt"
 
-// Settings are the behaviours the spec marks UNCERTAIN (spec §14). Each is
+// Settings are the behaviours card.md marks UNCERTAIN (card.md §14). Each is
 // one named choice, documented in docs/uncertain.md; DefaultSettings gives
 // the choice the emulator makes unless a card file says otherwise.
 type Settings struct {
 	// CollationTries is the retry limit of 照合番号A, 照合番号B and the
-	// visual AP's birth-date key (spec §7.1: unknown; 10 per a secondary note).
+	// visual AP's birth-date key (card.md §7.1: unknown; 10 per a secondary note).
 	CollationTries int `json:"collation_tries"`
 	// BlockedQuery is the answer to an empty VERIFY on a blocked key:
 	// "63C0" (observed on text 0012; OpenSC binds) or "6984".
@@ -17,7 +17,7 @@ type Settings struct {
 	QueryAfterVerify string `json:"query_after_verify"`
 	// FaceAuthLock is how a face-auth card's 4-digit PINs are locked:
 	// "exhausted-counter" = random value, counter at 0, so empty VERIFY
-	// answers 63C0 and VERIFY 6984 (spec §11.2).
+	// answers 63C0 and VERIFY 6984 (card.md §11.2).
 	FaceAuthLock string `json:"face_auth_lock"`
 	// AbsentSignCert is what a card without a signing certificate answers
 	// for JPKI EF 0001: "6982" (EF present, password never verifiable) or

@@ -8,8 +8,8 @@ import (
 	"github.com/mynacard/mynacard/apdu"
 )
 
-// Rows from a line-by-line audit of the card against the spec: each pins
-// the bytes a spec row states, where TestSequences does not already.
+// Rows from a line-by-line audit of the card against card.md: each pins
+// the bytes a card.md row states, where TestSequences does not already.
 func TestSpecRows(t *testing.T) {
 	ok := apdu.SWOK
 	faceAuth := func(s *State) {

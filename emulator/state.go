@@ -27,7 +27,7 @@ type State struct {
 	// Keys maps each private-key reference to its PKCS#8 DER encoding.
 	Keys map[FileRef][]byte `json:"keys"`
 	// PINs maps each key reference that VERIFY accepts to its secret and
-	// counter. Max is the spec's retry limit (MaxTries); text 0012 has no
+	// counter. Max is card.md's retry limit (MaxTries); text 0012 has no
 	// value and is blocked (Max > 0, Remaining 0) as on every card.
 	PINs map[FileRef]*PIN `json:"pins"`
 
@@ -51,7 +51,7 @@ type Holder struct {
 
 // PIN is one key reference's secret and its retry counter. Max is the
 // key's retry limit, which validation holds to MaxTries: every key on the
-// card has one (spec §7.1), so the 63 00 of an unlimited key never occurs.
+// card has one (card.md §7.1), so the 63 00 of an unlimited key never occurs.
 type PIN struct {
 	Value     Secret `json:"value"`
 	Max       int    `json:"max"`
@@ -113,7 +113,7 @@ func (s *State) Clone() *State {
 
 // Validate checks that s is a card this package can run: known format
 // version and settings, every file, key and secret at a reference the
-// spec's file maps (§4) give that kind, keys that parse, secrets in their
+// card.md file maps (§4) give that kind, keys that parse, secrets in their
 // format with the retry limits of §7.1.
 func (s *State) Validate() error {
 	_, err := s.compile()

@@ -12,7 +12,7 @@ import (
 )
 
 // Test cards. Engineer B's profile package makes real ones; these tests
-// need only plausible contents with the spec's shapes, built from keys
+// need only plausible contents with card.md's shapes, built from keys
 // generated once per test binary.
 
 // Secrets of the test card.
@@ -88,7 +88,7 @@ var testStateOnce struct {
 	s *State
 }
 
-// NewTestState returns a fresh normal card with every EF of spec §4.
+// NewTestState returns a fresh normal card with every EF of card.md §4.
 func NewTestState(tb testing.TB) *State {
 	tb.Helper()
 	testStateOnce.Do(func() { testStateOnce.s = buildTestState() })

@@ -47,7 +47,7 @@ func defaultStates(tb testing.TB) []*emulator.State {
 	return kindCards
 }
 
-// transmitSeeds are the client sequences of spec §6 for every kind, in the
+// transmitSeeds are the client sequences of card.md §6 for every kind, in the
 // DecodeInput format. They present the default persona's secrets, which a
 // face-auth card no longer holds (its PINs were set at random), as a client would.
 func transmitSeeds(tb testing.TB) [][]byte {
@@ -124,7 +124,7 @@ func acceptedSecret(exs []Exchange, _ emulator.FileRef) bool {
 }
 
 // FuzzTransmitSequence sends sequences of APDUs to a card of each kind
-// (profile.Default) and checks every answer against the spec's invariants
+// (profile.Default) and checks every answer against card.md's invariants
 // (Oracle) and the card's state afterwards.
 func FuzzTransmitSequence(f *testing.F) {
 	for _, in := range transmitSeeds(f) {
@@ -148,7 +148,7 @@ func TestInputRoundTrip(t *testing.T) {
 }
 
 // BenchmarkTransmitSequence measures the fuzz target itself, one exec per
-// input in turn. "seeds" are the spec's client sequences, which sign with
+// input in turn. "seeds" are card.md's client sequences, which sign with
 // RSA-2048 (about 1 ms a signature) and so bound the rate; "generated" are
 // sequences of the grammar the fuzzer mutates, the inputs it spends its
 // time on.

@@ -12,10 +12,10 @@ import (
 	"github.com/mynacard/mynacard/vpcd"
 )
 
-var updateCorpus = flag.Bool("update-corpus", false, "rewrite the seed corpora under testdata/fuzz from the spec's client sequences")
+var updateCorpus = flag.Bool("update-corpus", false, "rewrite the seed corpora under testdata/fuzz from card.md's client sequences")
 
 // seedCorpora are the committed seed inputs of each byte-slice fuzz target:
-// the spec's client sequences (§6) for every card kind, their commands, the
+// card.md's client sequences (§6) for every card kind, their commands, the
 // default card's files and the vpcd frames that carry the commands, plus
 // the inputs of findings kept as regressions (testdata/findings).
 func seedCorpora(t *testing.T) map[string][][]byte {

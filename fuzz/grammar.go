@@ -9,7 +9,7 @@ import (
 
 // Generator makes command sequences for the APDU fuzzer: client sequences
 // and grammar-built sessions (the right CLA/INS/P1/P2/Lc/Le shapes for each
-// command of spec §5, the five AIDs, known FIDs and key references), then
+// command of card.md §5, the five AIDs, known FIDs and key references), then
 // mutated at the sequence level (insert, drop, repeat, reset, splice) and
 // the field level (chained or odd CLA, off-by-one Lc, truncated data,
 // extended lengths, moved offsets). The same seed gives the same sequences.
@@ -194,7 +194,7 @@ func (g *Generator) keyP2(fid uint16) byte {
 	return 0x80
 }
 
-// command builds one well-formed command from the grammar of spec §5.
+// command builds one well-formed command from the grammar of card.md §5.
 func (g *Generator) command() Step {
 	c := apdu.Command{}
 	switch g.rng.IntN(16) {

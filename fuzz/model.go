@@ -12,7 +12,7 @@ import (
 )
 
 // Model is a rapid state machine of the card's secrets and access rules
-// (spec §4, §7.2, §11): it predicts the exact status word of every SELECT,
+// (card.md §4, §7.2, §11): it predicts the exact status word of every SELECT,
 // VERIFY, READ BINARY and signature it sends, and after every step checks
 // that the card's retry counters are the model's. Issuer operations
 // (face-auth conversion, reversal, unblock) run between APDUs, as a
@@ -134,7 +134,7 @@ func (m *Model) selectApp(t *rapid.T) {
 func (m *Model) selectKey(t *rapid.T) {
 	pins := m.pinsOf(m.app)
 	if len(pins) == 0 {
-		// Outside an application there is no key reference (spec §2); a
+		// Outside an application there is no key reference (card.md §2); a
 		// failed SELECT leaves the current EF as it was.
 		m.expect(t, "select a key with no AP", selectCmd(emulator.JPKIAuthPIN.FID), apdu.SWFileNotFound)
 		return
@@ -148,7 +148,7 @@ func selectCmd(fid uint16) apdu.Command {
 	return apdu.Command{INS: 0xA4, P1: 2, P2: 0x0C, Data: []byte{byte(fid >> 8), byte(fid)}}
 }
 
-// queryAnswer is what an empty VERIFY answers (spec §7.2 and the Settings).
+// queryAnswer is what an empty VERIFY answers (card.md §7.2 and the Settings).
 func (m *Model) queryAnswer(ref emulator.FileRef) apdu.SW {
 	switch {
 	case m.left[ref] == 0 && m.settings.BlockedQuery == "6984":
@@ -204,7 +204,7 @@ func (m *Model) read(t *rapid.T) {
 		}
 	}
 	if len(refs) == 0 {
-		// Outside an application no EF with data can be selected (spec §2).
+		// Outside an application no EF with data can be selected (card.md §2).
 		m.expect(t, "select an EF with no AP", selectCmd(emulator.JPKIAuthCert.FID), apdu.SWFileNotFound)
 		return
 	}
@@ -257,7 +257,7 @@ func (m *Model) sign(t *rapid.T) {
 	}
 }
 
-// fourDigit are the PINs a face-auth conversion locks (spec §11.2).
+// fourDigit are the PINs a face-auth conversion locks (card.md §11.2).
 var fourDigit = []emulator.FileRef{emulator.JPKIAuthPIN, emulator.TextPIN, emulator.JukiPIN, emulator.CommonPIN}
 
 func (m *Model) issue(t *rapid.T, what string, op func(*emulator.State) error) {

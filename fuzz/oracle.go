@@ -8,7 +8,7 @@ import (
 	"github.com/mynacard/mynacard/emulator"
 )
 
-// Violation is an answer that breaks one of the spec's invariants.
+// Violation is an answer that breaks one of card.md's invariants.
 type Violation struct {
 	Rule   string // short stable name, e.g. "read-protected"
 	Detail string
@@ -17,8 +17,8 @@ type Violation struct {
 func (v *Violation) Error() string { return v.Rule + ": " + v.Detail }
 
 // Oracle follows one card session command by command and checks each answer
-// against invariants that hold on any My Number card (spec §5, §7.2, §8):
-// well-formed answers with a status word from the spec, retry counters
+// against invariants that hold on any My Number card (card.md §5, §7.2, §8):
+// well-formed answers with a status word from card.md, retry counters
 // that fall only on a wrong secret and rise only on a right one, blocked
 // keys that never verify, and EFs and keys never used without their secret.
 //
@@ -91,7 +91,7 @@ func (o *Oracle) Check(cmd, resp []byte) error {
 		return fail("short-response", "answer of %d bytes has no status word", len(resp))
 	}
 	if !specSW(r.SW) {
-		return fail("unknown-sw", "status %s is not one the spec lists (§8)", r.SW)
+		return fail("unknown-sw", "status %s is not one card.md lists (§8)", r.SW)
 	}
 	if len(r.Data) > 0 && !dataAllowed(r.SW) {
 		return fail("data-on-error", "%d data bytes with status %s", len(r.Data), r.SW)
@@ -172,7 +172,7 @@ func (o *Oracle) selected(c apdu.Command, ok bool) {
 	case c.P1 == 0x02 && len(c.Data) == 2:
 		o.ef, o.efKnown = uint16(c.Data[0])<<8|uint16(c.Data[1]), true
 	case c.P1 == 0x00:
-		// SELECT MF leaves the current DF (spec §2).
+		// SELECT MF leaves the current DF (card.md §2).
 	default:
 		o.appKnown = false
 	}
@@ -235,7 +235,7 @@ func (o *Oracle) anyVerified(keys []emulator.FileRef) bool {
 	return false
 }
 
-// verify checks the retry-counter rules of spec §7.2 on one VERIFY.
+// verify checks the retry-counter rules of card.md §7.2 on one VERIFY.
 func (o *Oracle) verify(c apdu.Command, sw apdu.SW, fail func(string, string, ...any) error) error {
 	attempt := len(c.Data) > 0
 	left, isRetries := sw.Retries()

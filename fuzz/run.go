@@ -22,7 +22,7 @@ type Exchange struct {
 
 // Finding kinds.
 const (
-	KindViolation = "violation" // an answer broke a spec invariant (Rule names it)
+	KindViolation = "violation" // an answer broke a card.md invariant (Rule names it)
 	KindCrash     = "crash"     // Transmit panicked
 	KindHang      = "hang"      // no answer within the watchdog timeout
 	KindTransport = "transport" // the target reported a transport error

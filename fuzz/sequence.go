@@ -31,7 +31,7 @@ func SecretsOf(s *emulator.State) Secrets {
 	return out
 }
 
-// value returns the secret for ref, or a value of the right shape (spec
+// value returns the secret for ref, or a value of the right shape (card.md
 // §7.1) that is unlikely to be right.
 func (s Secrets) value(ref emulator.FileRef) []byte {
 	if v, ok := s[ref]; ok {
@@ -67,10 +67,10 @@ func verifyQuery() Step           { return cmd(0x00, 0x20, 0x00, 0x80, nil, 0) }
 func verify(v []byte) Step        { return cmd(0x00, 0x20, 0x00, 0x80, v, 0) }
 
 // sha256DigestInfo is a DER DigestInfo for SHA-256 over an all-zero hash,
-// the 51-byte input every JPKI client signs (spec §5.1).
+// the 51-byte input every JPKI client signs (card.md §5.1).
 var sha256DigestInfo = apdu.SHA256DigestInfo([32]byte{})
 
-// ClientSequences returns the command sequences real clients send (spec
+// ClientSequences returns the command sequences real clients send (card.md
 // §6.1–6.6 and the OpenSC bind probes), presenting the secrets in sec. They
 // seed the fuzz corpora and the APDU fuzzer's generator.
 func ClientSequences(sec Secrets) []Sequence {

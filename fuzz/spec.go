@@ -5,15 +5,15 @@ import (
 	"github.com/mynacard/mynacard/emulator"
 )
 
-// What the fuzzer and the oracle know about the card, taken from the spec
-// (/work/shared/spec/mynumber-card.md) and not from the emulator, so that
-// the emulator is checked against the spec rather than against itself.
+// What the fuzzer and the oracle know about the card, taken from
+// docs/card.md and not from the emulator, so that
+// the emulator is checked against card.md rather than against itself.
 
 // ispAID is the GlobalPlatform issuer security domain; selecting it
-// restores the power-on state (spec §2).
+// restores the power-on state (card.md §2).
 var ispAID = []byte{0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00}
 
-// specSW reports whether sw is one the spec lists (§8), plus 62 82, which
+// specSW reports whether sw is one card.md lists (§8), plus 62 82, which
 // §5 names for READ BINARY ending early.
 func specSW(sw apdu.SW) bool {
 	if _, ok := sw.Retries(); ok {
@@ -39,8 +39,8 @@ func dataAllowed(sw apdu.SW) bool {
 	return sw == apdu.SWOK || sw.SW1() == 0x62 || sw.SW1() == 0x63
 }
 
-// access is what opens an EF for reading (spec §4). An EF listed with no
-// keys is never readable; an EF not listed is free or unknown to the spec
+// access is what opens an EF for reading (card.md §4). An EF listed with no
+// keys is never readable; an EF not listed is free or unknown to card.md
 // and is not checked.
 var access = map[emulator.FileRef][]emulator.FileRef{
 	emulator.JPKISignCert:                {emulator.JPKISignPassword},
@@ -76,13 +76,13 @@ var access = map[emulator.FileRef][]emulator.FileRef{
 }
 
 // signers maps each JPKI private key to the secret that unlocks it for
-// COMPUTE DIGITAL SIGNATURE and INTERNAL AUTHENTICATE (spec §4.1, §5).
+// COMPUTE DIGITAL SIGNATURE and INTERNAL AUTHENTICATE (card.md §4.1, §5).
 var signers = map[emulator.FileRef]emulator.FileRef{
 	emulator.JPKIAuthKey: emulator.JPKIAuthPIN,
 	emulator.JPKISignKey: emulator.JPKISignPassword,
 }
 
-// keyRefs are the key references VERIFY accepts, per application (spec §7.1).
+// keyRefs are the key references VERIFY accepts, per application (card.md §7.1).
 var keyRefs = []emulator.FileRef{
 	emulator.JPKIAuthPIN, emulator.JPKISignPassword,
 	emulator.TextPIN, emulator.TextBlockedKey, emulator.TextPINA, emulator.TextPINB,
@@ -90,7 +90,7 @@ var keyRefs = []emulator.FileRef{
 	emulator.JukiPIN, emulator.CommonPIN,
 }
 
-// files are the EFs of each application with data (spec §4).
+// files are the EFs of each application with data (card.md §4).
 var files = map[emulator.App][]uint16{
 	emulator.AppJPKI:   {0x0001, 0x0002, 0x0006, 0x0008, 0x0009, 0x000A, 0x000B},
 	emulator.AppText:   {0x0001, 0x0002, 0x0003, 0x0004, 0x0005, 0x0006, 0x0007, 0x0008},
@@ -99,10 +99,10 @@ var files = map[emulator.App][]uint16{
 	emulator.AppCommon: {0x0001, 0x0002},
 }
 
-// getDataTags are the MF-level GET DATA objects (spec §2).
+// getDataTags are the MF-level GET DATA objects (card.md §2).
 var getDataTags = []uint16{0x0042, 0x0045, 0x0066, 0x00F0, 0x00F2, 0x00F7, 0x00F8, 0x7F21, 0x5F51}
 
-// free are the EFs the spec lists as readable with no credential (spec §4).
+// free are the EFs card.md lists as readable with no credential (card.md §4).
 var free = map[emulator.FileRef]bool{
 	emulator.JPKISignCACert: true, emulator.JPKIToken: true, emulator.JPKICertStatus: true,
 	emulator.JPKIAuthCert: true, emulator.JPKIAuthCACert: true,

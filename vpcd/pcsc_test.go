@@ -76,7 +76,7 @@ func (p pcscCard) must(hexCmd string, data ...byte) []byte {
 	return r.Data
 }
 
-// readEF reads the selected EF the way OpenSC does (spec §6.1): a 4-byte
+// readEF reads the selected EF the way OpenSC does (card.md §6.1): a 4-byte
 // probe for the DER length, then 256-byte chunks.
 func (p pcscCard) readEF() []byte {
 	p.t.Helper()

@@ -44,7 +44,7 @@ func verify(secret func(p profile.Persona) string) func(profile.Persona) []byte 
 }
 
 // demoSequence is what a JPKI login client, a reception app reading the card
-// face, and OpenSC's PIN-status probe send (spec §6.1–6.6).
+// face, and OpenSC's PIN-status probe send (card.md §6.1–6.6).
 var demoSequence = []demoStep{
 	{"SELECT JPKI AP", fixed("00A4040C0AD392F000260100000001")},
 	{"SELECT EF 0008 (certificate availability)", fixed("00A4020C020008")},

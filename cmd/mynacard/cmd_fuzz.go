@@ -26,9 +26,9 @@ func init() {
 
 const fuzzUsage = `[flags]
 
-Sends generated command sequences (client sequences of the spec and
-grammar-built sessions, mutated) and checks every answer against the spec's
-invariants: status words from the spec, retry counters, blocked keys,
+Sends generated command sequences (client sequences of card.md and
+grammar-built sessions, mutated) and checks every answer against card.md's
+invariants: status words from card.md, retry counters, blocked keys,
 access conditions. Each finding is written to --out as a replayable file.
 
   --target embedded --kind KIND   the built-in card (normal, face-auth, no-sign-cert, pin-blocked, expired-certs)

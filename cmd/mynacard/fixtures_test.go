@@ -51,7 +51,7 @@ func loadCardFile(t testing.TB, path string) *emulator.State {
 	return st
 }
 
-// Commands the tests send (spec §5).
+// Commands the tests send (card.md §5).
 var (
 	cmdSelectJPKI   = hexBytes("00A4040C0AD392F000260100000001")
 	cmdSelectCommon = hexBytes("00A4040C0AD3921000310001010100")

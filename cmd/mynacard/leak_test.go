@@ -226,7 +226,7 @@ func leakAPDUs(p profile.Persona, dobKey, collationB string) []struct {
 		sw  apdu.SW
 	}
 	v := func(s string) []byte { return cmdVerify(s) }
-	// JICSAP CHANGE KEY of the verified juki PIN (spec §4.4).
+	// JICSAP CHANGE KEY of the verified juki PIN (card.md §4.4).
 	change := func(new string) []byte {
 		return append([]byte{0x80, 0x32, 0x00, 0x80, byte(len(new))}, new...)
 	}

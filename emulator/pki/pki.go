@@ -1,4 +1,4 @@
-// Package pki is a test public-key infrastructure shaped like JPKI (spec
+// Package pki is a test public-key infrastructure shaped like JPKI (card.md
 // §10): two self-signed roots, one for user authentication and one for
 // digital signature, and the two end-entity certificates a My Number card
 // carries. Every name says O=JPKI-TEST so that nothing issued here can be
@@ -19,7 +19,7 @@ import (
 	"unicode/utf8"
 )
 
-// KeyBits is the size of every RSA key in the hierarchy (spec §10).
+// KeyBits is the size of every RSA key in the hierarchy (card.md §10).
 const KeyBits = 2048
 
 // Organization replaces the production O=JPKI in every distinguished name.
@@ -200,7 +200,7 @@ func MarshalKey(key *rsa.PrivateKey) []byte {
 
 // NotAfter returns the end of validity of a card certificate issued at
 // issued to someone born on birth: the 5th birthday after issuance, at the
-// end of that day in Japan (spec §10). A 29 February birthday falls on
+// end of that day in Japan (card.md §10). A 29 February birthday falls on
 // 28 February in common years, the day the holder's age changes in law.
 func NotAfter(birth, issued time.Time) time.Time {
 	issued = issued.In(JST)
@@ -222,8 +222,8 @@ func birthdayOf(birth time.Time, year int) time.Time {
 func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
 
 // IssueAuth issues the user-authentication certificate for pub. It carries
-// no personal data (spec §10); its subject is C=JP, CN=<issuance
-// identifier>, a named choice because the spec lists the auth subject DN as
+// no personal data (card.md §10); its subject is C=JP, CN=<issuance
+// identifier>, a named choice because card.md lists the auth subject DN as
 // uncertain. Validity ends at the 5th birthday after issuance or at the card
 // expiry, whichever is first.
 func (ca *CA) IssueAuth(rnd io.Reader, pub *rsa.PublicKey, h Holder, now time.Time) ([]byte, error) {
@@ -312,7 +312,7 @@ func serialNumber(rnd io.Reader) (*big.Int, error) {
 }
 
 // IssuanceID is the CN of a card certificate: the issuance date and eight
-// random digits. The spec leaves the CN content uncertain (§10, §14.6); an
+// random digits. card.md leaves the CN content uncertain (§10, §14.6); an
 // identifier rather than the holder's name keeps personal data out of the
 // subject, as one source reports for a real card.
 func IssuanceID(rnd io.Reader, now time.Time) (string, error) {
@@ -369,7 +369,7 @@ type OtherName struct {
 }
 
 // HolderAltNames lists the sign certificate's otherNames in the order a
-// JPKI test card carries them: 1, 4, 3, 5, 2, 6 (spec §10). The substitute
+// JPKI test card carries them: 1, 4, 3, 5, 2, 6 (card.md §10). The substitute
 // character positions hold one "0" per character because the names here
 // never need 代替文字.
 func HolderAltNames(h Holder) ([]OtherName, error) {

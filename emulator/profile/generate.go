@@ -1,8 +1,8 @@
 // Package profile makes complete card states: personas (fictional
-// holders), presets (Kind) and generation of every EF of spec §4 with real
+// holders), presets (Kind) and generation of every EF of card.md §4 with real
 // keys, certificates, digests and signatures.
 //
-// Choices where the spec is silent, each kept in one place:
+// Choices where card.md is silent, each kept in one place:
 //   - Lengths: short form below 128 bytes, 82 HH LL from 128 (records.go).
 //   - Signatures over the 券面 APs' records are made by a municipality
 //     data-signing key certified by a CV root, both fixed test keys
@@ -30,7 +30,7 @@ import (
 	"github.com/mynacard/mynacard/emulator/pki"
 )
 
-// DefaultATR is the contact ATR OpenSC matches (spec §1.1).
+// DefaultATR is the contact ATR OpenSC matches (card.md §1.1).
 var DefaultATR = []byte{0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14}
 
 //go:embed data/issuer-keys.pem
@@ -255,12 +255,12 @@ func setPINs(s *emulator.State, p Persona) error {
 		n := emulator.MaxTries(ref, s.Settings)
 		s.PINs[ref] = &emulator.PIN{Value: emulator.Secret(v), Max: n, Remaining: n}
 	}
-	// Text 0012 is blocked from issuance on every card (spec §7.1).
+	// Text 0012 is blocked from issuance on every card (card.md §7.1).
 	s.PINs[emulator.TextBlockedKey] = &emulator.PIN{Value: emulator.Secret(blocked), Max: 3, Remaining: 0}
 	return nil
 }
 
-// textFiles fills the 券面事項入力補助AP EFs (spec §4.2).
+// textFiles fills the 券面事項入力補助AP EFs (card.md §4.2).
 func textFiles(f map[emulator.FileRef][]byte, h emulator.Holder, apKey *rsa.PublicKey, fixed *fixedKeys) error {
 	myNumber := concat(tlv(0xFF10, []byte(h.MyNumber)), []byte{0xFF, 0xFF})
 	attrs := []([]byte){
@@ -282,7 +282,7 @@ func textFiles(f map[emulator.FileRef][]byte, h emulator.Holder, apKey *rsa.Publ
 	if err != nil {
 		return err
 	}
-	// DF43: 32 bytes of unidentified data, then filler (spec §4.2).
+	// DF43: 32 bytes of unidentified data, then filler (card.md §4.2).
 	df43, err := randomBytes(32)
 	if err != nil {
 		return err
@@ -303,7 +303,7 @@ func textFiles(f map[emulator.FileRef][]byte, h emulator.Holder, apKey *rsa.Publ
 	return nil
 }
 
-// visualFiles fills the 券面事項確認AP EFs (spec §4.3).
+// visualFiles fills the 券面事項確認AP EFs (card.md §4.3).
 func visualFiles(f map[emulator.FileRef][]byte, h emulator.Holder, apKey *rsa.PublicKey, fixed *fixedKeys) error {
 	signer := fixed.municipality
 	pub := tlv(0xDF12, rsaPublic(apKey))
@@ -323,7 +323,7 @@ func visualFiles(f map[emulator.FileRef][]byte, h emulator.Holder, apKey *rsa.Pu
 	// DF29 and DF2A follow the signature and are not covered by it.
 	objs = append(objs, tlv(0xDF28, sig), tlv(0xDF29, yyyymmdd(h.CardExpiry)), tlv(0xDF2A, textImage(h.SecurityCode)))
 	face := offsetRecord(0xFF20, 0xDF21, objs...)
-	// DF35: a key identifier and 256 bytes whose meaning is unknown (spec §4.3).
+	// DF35: a key identifier and 256 bytes whose meaning is unknown (card.md §4.3).
 	opaque, err := randomBytes(256)
 	if err != nil {
 		return err

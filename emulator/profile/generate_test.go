@@ -492,7 +492,7 @@ func TestIssueSignCert(t *testing.T) {
 }
 
 // checkJP2Greyscale checks the photo is a JP2 file (signature box, then an
-// image header box) with one component, i.e. greyscale (spec §4.3).
+// image header box) with one component, i.e. greyscale (card.md §4.3).
 func checkJP2Greyscale(t *testing.T, b []byte) {
 	t.Helper()
 	sig := []byte{0x00, 0x00, 0x00, 0x0C, 'j', 'P', ' ', ' ', 0x0D, 0x0A, 0x87, 0x0A}

@@ -10,7 +10,7 @@ import (
 )
 
 // Card images. The card stores the name, address, security code and My
-// Number as 1-bit PNGs and the photo as greyscale JPEG 2000 (spec §4.3).
+// Number as 1-bit PNGs and the photo as greyscale JPEG 2000 (card.md §4.3).
 // Text is drawn with a tiny built-in font: real glyphs for digits
 // and dashes, a box with a pattern derived from the character for anything
 // else (kanji, kana), which keeps images small, deterministic and

@@ -42,7 +42,7 @@ func (k Kind) Validate() error {
 }
 
 // expiredAge is how far back expired certificates were issued: more than
-// the five years a certificate can live (spec §10).
+// the five years a certificate can live (card.md §10).
 const expiredAge = 6
 
 // apply turns a normal card s of persona p into kind k with the issuer

@@ -25,7 +25,7 @@ type Persona struct {
 }
 
 // DefaultPersona is the holder of the built-in cards. Born 1980-02-17 with
-// a card expiring in 2035 and security code 2285, the spec's test vector,
+// a card expiring in 2035 and security code 2285, card.md's test vector,
 // so that 照合番号B is 55021720352285.
 func DefaultPersona() Persona {
 	return Persona{
@@ -199,7 +199,7 @@ func CheckMyNumber(s string) error {
 }
 
 // BirthDateKey is the visual AP's birth-date key (EF 0011): the birth date
-// as 和暦 YYMMDD (spec §7.1).
+// as 和暦 YYMMDD (card.md §7.1).
 func BirthDateKey(birth time.Time) (string, error) {
 	_, y, err := pki.JapaneseDate(birth)
 	if err != nil {
@@ -208,7 +208,7 @@ func BirthDateKey(birth time.Time) (string, error) {
 	return fmt.Sprintf("%02d%02d%02d", y%100, birth.Month(), birth.Day()), nil
 }
 
-// CollationB is 照合番号B (spec §7.3): the birth date as 和暦 YYMMDD, the
+// CollationB is 照合番号B (card.md §7.3): the birth date as 和暦 YYMMDD, the
 // Gregorian expiry year and the security code printed under the photo.
 func CollationB(birth, expiry time.Time, securityCode string) (string, error) {
 	dob, err := BirthDateKey(birth)

@@ -13,14 +13,14 @@ import (
 	"github.com/mynacard/mynacard/apdu"
 )
 
-// The EF contents of spec §4, encoded as the card stores them.
+// The EF contents of card.md §4, encoded as the card stores them.
 //
-// Length encoding (spec §9): the card writes some lengths longer than DER
+// Length encoding (card.md §9): the card writes some lengths longer than DER
 // allows (FF 40 82 00 9F, DF43 82 00 80). Where a length is not fixed by a
 // byte dump, every object here uses one rule: the short form below 128
 // bytes and the three-byte 82 HH LL form from 128 up. For text EF 0002 this
 // is the named choice for the uncertain "FF 20 81 LL or FF 20 82 00 LL"
-// (spec §9): records under 128 bytes, the common case, keep the single
+// (card.md §9): records under 128 bytes, the common case, keep the single
 // length byte simple clients read at offset 2.
 
 func tlv(tag uint16, value []byte) []byte {
@@ -53,12 +53,12 @@ func pad(b []byte, size int) []byte {
 }
 
 // rsaPublic is the card's encoding of an RSA public key: 90 exponent, 91
-// modulus (spec §9).
+// modulus (card.md §9).
 func rsaPublic(pub *rsa.PublicKey) []byte {
 	return concat(tlv(0x90, big.NewInt(int64(pub.E)).Bytes()), tlv(0x91, pub.N.FillBytes(make([]byte, 256))))
 }
 
-// keyID is a 16-byte key identifier (spec §9): 7 ASCII digits, the two
+// keyID is a 16-byte key identifier (card.md §9): 7 ASCII digits, the two
 // bytes 08 05 seen on every card, 3 ASCII digits, 4 bytes of padding.
 func keyID(number, serial string) []byte {
 	return concat([]byte(number), []byte{0x08, 0x05}, []byte(serial), make([]byte, 4))
@@ -109,7 +109,7 @@ func signedRecord(tag, sigTag uint16, signer *rsa.PrivateKey, objects ...[]byte)
 
 // offsetRecord builds text 0002 / visual 0002: the outer tag, then an
 // offset table (tableTag) giving each following object's offset from the
-// first byte of the file (spec §9), then the objects.
+// first byte of the file (card.md §9), then the objects.
 func offsetRecord(tag, tableTag uint16, objects ...[]byte) []byte {
 	tableLen := len(tlv(tableTag, make([]byte, 2*len(objects))))
 	valueLen := tableLen
@@ -126,7 +126,7 @@ func offsetRecord(tag, tableTag uint16, objects ...[]byte) []byte {
 	return tlv(tag, concat(append([][]byte{tlv(tableTag, table)}, objects...)...))
 }
 
-// cardFaceSignature signs visual EF 0002 (spec §4.3): the SHA-256 of three
+// cardFaceSignature signs visual EF 0002 (card.md §4.3): the SHA-256 of three
 // groups of objects, concatenated into one 96-byte DigestInfo, PKCS#1 v1.5.
 func cardFaceSignature(key *rsa.PrivateKey, groups ...[]byte) ([]byte, error) {
 	digestInfo := []byte{0x30, 0x71, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x60}
@@ -138,7 +138,7 @@ func cardFaceSignature(key *rsa.PrivateKey, groups ...[]byte) ([]byte, error) {
 }
 
 // tokenInfo is JPKI EF 0006: a serialized CK_TOKEN_INFO of 160 bytes,
-// strings padded with spaces (spec §9), values as on the surveyed card.
+// strings padded with spaces (card.md §9), values as on the surveyed card.
 func tokenInfo(serial string) []byte {
 	b := make([]byte, 0, 160)
 	field := func(s string, n int) {

@@ -1,6 +1,6 @@
 // Command genface writes the face photo every generated card carries in
 // visual AP DF27: a greyscale head-and-shoulders silhouette encoded as JPEG
-// 2000 in a JP2 container, as the real card stores it (spec §4.3). Go's
+// 2000 in a JP2 container, as the real card stores it (card.md §4.3). Go's
 // standard library cannot write JPEG 2000, so the photo is drawn here, then
 // encoded once by OpenJPEG's opj_compress (Debian libopenjp2-tools) and
 // committed; building and running mynacard needs neither.
