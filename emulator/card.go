@@ -30,6 +30,10 @@ type Card struct {
 	app      App
 	cur      *node  // current EF, nil if none
 	verified uint32 // bit n: key ref FID n of app verified this session
+
+	// scratch holds an answer a handler builds (a challenge, an FCI)
+	// until answer copies it into the response.
+	scratch [apdu.MaxShortNe]byte
 }
 
 // Store persists the card state after each change to a counter, secret or
@@ -163,91 +167,4 @@ func (c *Card) Transmit(cmd []byte) (resp []byte) {
 		}
 	}()
 	return c.dispatch(cmd)
-}
-
-type handler func(*Card, apdu.Command) []byte
-
-// Instructions by class: interindustry (CLA 00) and JICSAP proprietary (CLA 80).
-var (
-	isoHandlers = [256]handler{
-		0xA4: (*Card).selectFile,
-		0xB0: (*Card).readBinary,
-		0xB2: (*Card).readRecord,
-		0x20: (*Card).verify,
-		0x24: (*Card).changeSecret,
-		0x84: (*Card).getChallenge,
-		0x88: (*Card).internalAuthenticate,
-		0xCA: (*Card).getData,
-	}
-	proprietaryHandlers = [256]handler{
-		0x2A: (*Card).computeSignature,
-		0x32: (*Card).changeSecret,
-		// iPhone token "last command": physical cards refuse it (card.md §2).
-		0xFC: func(*Card, apdu.Command) []byte { return status(apdu.SWWrongLength) },
-		// SET PUBLIC IC KEY / VERIFY CERTIFICATE (特定機関認証, card.md §5,
-		// §11.3): the exchange is not public and every P1 P2 tried on a
-		// card answered 6A86, which is all the emulator answers.
-		0xA2: func(*Card, apdu.Command) []byte { return status(apdu.SWIncorrectP1P2) },
-		0xAE: (*Card).setSessionKey,
-	}
-)
-
-func (c *Card) dispatch(b []byte) []byte {
-	cmd, err := apdu.ParseCommand(b)
-	if err != nil {
-		return status(apdu.SWWrongLength)
-	}
-	cla := cmd.CLA
-	switch {
-	case cla == 0xFF || cla&0xE0 == 0xA0 || cla&0xE0 == 0xC0 || cla&0xE0 == 0xE0:
-		return status(apdu.SWCLANotSupported)
-	case cla&0x40 != 0 || cla&0x03 != 0:
-		return status(apdu.SWChannelNotSupported)
-	case cla&0x0C != 0:
-		// Secure messaging is only for a 券面入力補助AP session, which
-		// this card does not offer (card.md §1.3, §4.2).
-		if cmd.INS == 0xA4 {
-			return status(apdu.SWSMNotSupported)
-		}
-		return status(apdu.SWSMError)
-	case cla&0x10 != 0:
-		return status(apdu.SWCLANotSupported) // no command chaining
-	}
-	table, other := &isoHandlers, &proprietaryHandlers
-	if cla&0x80 != 0 {
-		table, other = other, table
-	}
-	h := table[cmd.INS]
-	if h == nil {
-		if other[cmd.INS] != nil {
-			return status(apdu.SWCLANotSupported)
-		}
-		return status(apdu.SWINSNotSupported)
-	}
-	return h(c, cmd)
-}
-
-// setSessionKey answers SET SESSION KEY 80 AE, which starts secure
-// messaging in the text AP. The emulator has no secure messaging (card.md §4.2
-// recommendation), so there, and with no AP selected, it does not know the
-// command; the other applications refuse it as the card does (card.md §5).
-func (c *Card) setSessionKey(apdu.Command) []byte {
-	switch c.app {
-	case AppJPKI, AppJuki:
-		return status(apdu.SWSecurityNotSatisfied)
-	case AppVisual, AppCommon:
-		return status(apdu.SWSecurityEnvFaulty)
-	}
-	return status(apdu.SWINSNotSupported)
-}
-
-// status is a response with no data.
-func status(sw apdu.SW) []byte { return []byte{sw.SW1(), sw.SW2()} }
-
-// withSW copies data into a new response ending in sw.
-func withSW(data []byte, sw apdu.SW) []byte {
-	out := make([]byte, len(data)+2)
-	copy(out, data)
-	out[len(data)], out[len(data)+1] = sw.SW1(), sw.SW2()
-	return out
 }

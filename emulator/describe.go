@@ -7,21 +7,6 @@ import (
 	"github.com/mynacard/mynacard/apdu"
 )
 
-var insNames = map[[2]byte]string{
-	{0x00, 0xA4}: "SELECT",
-	{0x00, 0xB0}: "READ BINARY",
-	{0x00, 0xB2}: "READ RECORD",
-	{0x00, 0x20}: "VERIFY",
-	{0x00, 0x24}: "CHANGE REFERENCE DATA",
-	{0x00, 0x84}: "GET CHALLENGE",
-	{0x00, 0x88}: "INTERNAL AUTHENTICATE",
-	{0x00, 0xCA}: "GET DATA",
-	{0x80, 0x2A}: "COMPUTE SIGNATURE",
-	{0x80, 0x32}: "CHANGE KEY",
-	{0x80, 0xA2}: "VERIFY CERTIFICATE",
-	{0x80, 0xAE}: "SET SESSION KEY",
-}
-
 // Describe names a command APDU for logs and traces, given the application
 // selected when it is sent: the command, the AP or EF it addresses and its
 // lengths. It never shows the data of VERIFY or a PIN change.
@@ -30,59 +15,59 @@ func Describe(b []byte, app App) string {
 	if err != nil {
 		return fmt.Sprintf("malformed APDU (%d bytes)", len(b))
 	}
-	name, ok := insNames[[2]byte{cmd.CLA &^ 0x7F, cmd.INS}]
-	if !ok {
+	in := commandTable[cmd.CLA>>7][cmd.INS]
+	if in == nil {
 		return fmt.Sprintf("unknown command CLA=%02X INS=%02X P1=%02X P2=%02X", cmd.CLA, cmd.INS, cmd.P1, cmd.P2)
 	}
 	var sb strings.Builder
-	sb.WriteString(name)
+	sb.WriteString(in.name)
 	switch cmd.INS {
-	case 0xA4:
+	case apdu.INSSelect:
 		switch {
-		case cmd.P1 == 0x04:
+		case cmd.P1 == apdu.SelectByDFName:
 			if a, _, ok := findDF(cmd.Data); ok && a != AppNone {
 				fmt.Fprintf(&sb, " AP %v", a)
 			} else {
 				fmt.Fprintf(&sb, " DF % X", cmd.Data)
 			}
-		case cmd.P1 == 0x02 && len(cmd.Data) == 2:
+		case cmd.P1 == apdu.SelectByFID && len(cmd.Data) == 2:
 			sb.WriteString(" EF " + efName(app, uint16(cmd.Data[0])<<8|uint16(cmd.Data[1])))
-		case cmd.P1 == 0x00:
+		case cmd.P1 == apdu.SelectMFP1:
 			sb.WriteString(" MF")
 		}
-	case 0xB0:
+	case apdu.INSReadBinary:
 		if cmd.P1&0x80 != 0 {
 			fmt.Fprintf(&sb, " %s offset %d", efName(app, uint16(cmd.P1&0x1F)), cmd.P2)
 		} else {
 			fmt.Fprintf(&sb, " offset %d", int(cmd.P1&0x7F)<<8|int(cmd.P2))
 		}
-	case 0xB2:
+	case apdu.INSReadRecord:
 		fmt.Fprintf(&sb, " record %d", cmd.P1)
 		if sfi := cmd.P2 >> 3; sfi != 0 {
 			sb.WriteString(" of " + efName(app, uint16(sfi)))
 		}
-	case 0x20, 0x24, 0x32, 0x2A, 0x88:
+	case apdu.INSVerify, apdu.INSChangeReferenceData, apdu.INSChangeKey, apdu.INSComputeSignature, apdu.INSInternalAuthenticate:
 		switch {
-		case cmd.P2 == 0x80:
+		case cmd.P2 == apdu.CurrentEF:
 			sb.WriteString(" current EF")
-		case cmd.P2 == 0x00 && cmd.INS == 0x2A:
+		case cmd.P2 == 0x00 && cmd.INS == apdu.INSComputeSignature:
 			sb.WriteString(" AP key")
 		case cmd.P2&0xE0 == 0x80:
 			sb.WriteString(" " + efName(app, uint16(cmd.P2&0x1F)))
 		}
 		switch {
-		case cmd.INS == 0x2A:
+		case cmd.INS == apdu.INSComputeSignature:
 			fmt.Fprintf(&sb, " scheme %02X", cmd.P1)
-		case cmd.INS == 0x20 && len(cmd.Data) == 0:
+		case cmd.INS == apdu.INSVerify && len(cmd.Data) == 0:
 			sb.WriteString(" (retry query)")
 		}
 		if len(cmd.Data) > 0 {
 			fmt.Fprintf(&sb, " data %d bytes", len(cmd.Data))
-			if cmd.INS != 0x2A && cmd.INS != 0x88 {
+			if cmd.CarriesSecret() {
 				sb.WriteString(" " + redacted)
 			}
 		}
-	case 0xCA:
+	case apdu.INSGetData:
 		fmt.Fprintf(&sb, " %02X%02X", cmd.P1, cmd.P2)
 	}
 	if cmd.Ne > 0 {

@@ -103,12 +103,14 @@ var apKeys = [...]uint16{AppText: TextAPKey.FID, AppVisual: VisualAPKey.FID, App
 
 // signatureLen is what an RSA-2048 signature takes. Clients send Le=00
 // (card.md §5.1); a command whose Le cannot hold the signature is refused with
-// 67 00 rather than answered with more data than it asked for.
+// 67 00, as the command table refuses any whole answer longer than Ne. The
+// signing commands check it before signing so that no RSA operation (and
+// no PSS salt from the card's random source) is spent on a refused answer.
 const signatureLen = rsaBits / 8
 
 // computeSignature implements 80 2A P1 P2: P2=80 signs with the current EF,
 // 80|SFI with that key, 00 with the application's own key.
-func (c *Card) computeSignature(cmd apdu.Command) []byte {
+func (c *Card) computeSignature(cmd apdu.Command) ([]byte, apdu.SW) {
 	var n *node
 	switch {
 	case cmd.P2 == 0x00:
@@ -116,62 +118,62 @@ func (c *Card) computeSignature(cmd apdu.Command) []byte {
 			n = c.fs.get(c.app, apKeys[c.app])
 		}
 		if n == nil {
-			return status(apdu.SWDataNotFound)
+			return nil, apdu.SWDataNotFound
 		}
 	default:
 		var sw apdu.SW
 		if n, sw = c.keyRef(cmd.P2); sw != apdu.SWOK {
-			return status(sw)
+			return nil, sw
 		}
 	}
 	if n.kind != efKey {
-		return status(apdu.SWIncompatibleFile)
+		return nil, apdu.SWIncompatibleFile
 	}
 	if n.absent || !n.access.met(c.verified) {
-		return status(apdu.SWSecurityNotSatisfied)
+		return nil, apdu.SWSecurityNotSatisfied
 	}
 	if n.use&useSign == 0 {
-		return status(apdu.SWConditionsNotMet)
+		return nil, apdu.SWConditionsNotMet
 	}
 	if int(cmd.P1) >= len(signSchemes) {
-		return status(apdu.SWIncorrectP1P2)
+		return nil, apdu.SWIncorrectP1P2
 	}
 	sc := signSchemes[cmd.P1]
 	switch {
 	case len(cmd.Data) == 0 || len(cmd.Data) > 255:
-		return status(apdu.SWWrongLength)
+		return nil, apdu.SWWrongLength
 	case len(cmd.Data) < sc.minLen || len(cmd.Data) > sc.maxLen:
-		return status(apdu.SWConditionsNotMet)
+		return nil, apdu.SWConditionsNotMet
 	case cmd.Ne < signatureLen:
-		return status(apdu.SWWrongLength)
+		return nil, apdu.SWWrongLength
 	}
 	sig, err := sc.sign(c, n.key, cmd.Data)
 	if err != nil {
-		return status(apdu.SWUnknown)
+		return nil, apdu.SWUnknown
 	}
-	return withSW(sig, apdu.SWOK)
+	return sig, apdu.SWOK
 }
 
 // internalAuthenticate implements 00 88 00 P2: only a key marked for it
 // (common AP 0019) answers, with a deterministic sha256WithRSA signature.
-func (c *Card) internalAuthenticate(cmd apdu.Command) []byte {
+func (c *Card) internalAuthenticate(cmd apdu.Command) ([]byte, apdu.SW) {
 	n, sw := c.keyFor(cmd, efKey)
 	if sw != apdu.SWOK {
-		return status(sw)
+		return nil, sw
 	}
 	if n.use&useIA == 0 {
 		if !n.access.free {
-			return status(apdu.SWSecurityNotSatisfied)
+			return nil, apdu.SWSecurityNotSatisfied
 		}
-		return status(apdu.SWConditionsNotMet)
+		return nil, apdu.SWConditionsNotMet
 	}
 	if len(cmd.Data) == 0 || len(cmd.Data) > 255 || cmd.Ne < signatureLen {
-		return status(apdu.SWWrongLength)
+		return nil, apdu.SWWrongLength
 	}
 	h := sha256.Sum256(cmd.Data)
 	sig, err := rsa.SignPKCS1v15(nil, n.key, crypto.SHA256, h[:])
 	if err != nil {
-		return status(apdu.SWUnknown)
+		return nil, apdu.SWUnknown
 	}
-	return withSW(sig, apdu.SWOK)
+	return sig, apdu.SWOK
 }

@@ -37,22 +37,17 @@ type secretSpec struct {
 	changeINS byte
 }
 
-const (
-	insChangeReference = 0x24
-	insChangeKey       = 0x32
-)
-
 var secretSpecs = map[FileRef]secretSpec{
-	JPKIAuthPIN:      {format: fourDigits, tries: 3, changeINS: insChangeReference},
-	JPKISignPassword: {format: signPassword, tries: 5, changeINS: insChangeReference},
-	TextPIN:          {format: fourDigits, tries: 3, changeINS: insChangeReference},
+	JPKIAuthPIN:      {format: fourDigits, tries: 3, changeINS: apdu.INSChangeReferenceData},
+	JPKISignPassword: {format: signPassword, tries: 5, changeINS: apdu.INSChangeReferenceData},
+	TextPIN:          {format: fourDigits, tries: 3, changeINS: apdu.INSChangeReferenceData},
 	TextPINA:         {format: collationA, collation: true},
 	TextPINB:         {format: collationB, collation: true},
 	VisualDOBKey:     {format: birthDate, collation: true},
 	VisualPINB:       {format: collationB, collation: true},
 	VisualPINA:       {format: collationA, collation: true},
-	JukiPIN:          {format: fourDigits, tries: 3, changeINS: insChangeKey},
-	CommonPIN:        {format: fourDigits, tries: 3, changeINS: insChangeKey},
+	JukiPIN:          {format: fourDigits, tries: 3, changeINS: apdu.INSChangeKey},
+	CommonPIN:        {format: fourDigits, tries: 3, changeINS: apdu.INSChangeKey},
 }
 
 // ValidatePIN checks v against the format of key reference ref (card.md §7.1).
@@ -120,7 +115,7 @@ func validatePINs(s *State) error {
 // 80|SFI the EF with that short identifier in the current application.
 func (c *Card) keyRef(p2 byte) (*node, apdu.SW) {
 	switch {
-	case p2 == 0x80:
+	case p2 == apdu.CurrentEF:
 		if c.cur == nil {
 			return nil, apdu.SWNoCurrentEF
 		}
@@ -154,10 +149,10 @@ func (c *Card) keyFor(cmd apdu.Command, k efKind) (*node, apdu.SW) {
 // verify implements VERIFY 00 20 00 P2 [Lc data]. No data asks for the
 // retry counter without spending a try. A wrong value is charged to the
 // counter, and the counter saved, before the comparison.
-func (c *Card) verify(cmd apdu.Command) []byte {
+func (c *Card) verify(cmd apdu.Command) ([]byte, apdu.SW) {
 	n, sw := c.keyFor(cmd, efPIN)
 	if sw != apdu.SWOK {
-		return status(sw)
+		return nil, sw
 	}
 	p := n.pin
 	bit := uint32(1) << n.fid
@@ -165,69 +160,69 @@ func (c *Card) verify(cmd apdu.Command) []byte {
 		switch {
 		case p.Blocked():
 			if c.state.Settings.BlockedQuery == "6984" {
-				return status(apdu.SWAuthBlocked)
+				return nil, apdu.SWAuthBlocked
 			}
-			return status(apdu.RetriesLeft(0))
+			return nil, apdu.RetriesLeft(0)
 		case c.verified&bit != 0 && c.state.Settings.QueryAfterVerify == "9000":
-			return status(apdu.SWOK)
+			return nil, apdu.SWOK
 		}
-		return status(apdu.RetriesLeft(p.Remaining))
+		return nil, apdu.RetriesLeft(p.Remaining)
 	}
 	if p.Blocked() {
-		return status(apdu.SWAuthBlocked)
+		return nil, apdu.SWAuthBlocked
 	}
 	c.verified &^= bit
 	p.Remaining--
 	if err := c.persist(); err != nil {
-		return status(apdu.SWMemoryFailure)
+		return nil, apdu.SWMemoryFailure
 	}
 	if subtle.ConstantTimeCompare(cmd.Data, p.Value) != 1 {
-		return status(apdu.RetriesLeft(p.Remaining))
+		return nil, apdu.RetriesLeft(p.Remaining)
 	}
 	p.Remaining = p.Max
 	if err := c.persist(); err != nil {
-		return status(apdu.SWMemoryFailure)
+		return nil, apdu.SWMemoryFailure
 	}
 	c.verified |= bit
-	return status(apdu.SWOK)
+	return nil, apdu.SWOK
 }
 
 // changeSecret implements CHANGE REFERENCE DATA 00 24 01 P2 and JICSAP
 // CHANGE KEY 80 32 00 P2: the new value replaces the old one of a key
 // verified in this session.
-func (c *Card) changeSecret(cmd apdu.Command) []byte {
-	wantP1 := byte(0x01)
-	if cmd.INS == insChangeKey {
+func (c *Card) changeSecret(cmd apdu.Command) ([]byte, apdu.SW) {
+	wantP1 := apdu.NewValueOnly
+	if cmd.INS == apdu.INSChangeKey {
 		wantP1 = 0x00
 	}
 	if cmd.P1 != wantP1 {
-		return status(apdu.SWIncorrectP1P2)
+		return nil, apdu.SWIncorrectP1P2
 	}
 	n, sw := c.keyRef(cmd.P2)
 	if sw != apdu.SWOK {
-		return status(sw)
+		return nil, sw
 	}
 	if n.kind != efPIN {
-		return status(apdu.SWIncompatibleFile)
+		return nil, apdu.SWIncompatibleFile
 	}
 	if secretSpecs[n.ref].changeINS != cmd.INS {
-		return status(apdu.SWConditionsNotMet)
+		return nil, apdu.SWConditionsNotMet
 	}
 	if c.verified&(1<<n.fid) == 0 {
-		return status(apdu.SWSecurityNotSatisfied)
+		return nil, apdu.SWSecurityNotSatisfied
 	}
 	if len(cmd.Data) == 0 {
-		return status(apdu.SWWrongLength)
+		return nil, apdu.SWWrongLength
 	}
 	if ValidatePIN(n.ref, cmd.Data) != nil {
-		return status(apdu.SWWrongData)
+		return nil, apdu.SWWrongData
 	}
 	p := n.pin
 	old := p.Value
 	p.Value = Secret(append([]byte(nil), cmd.Data...))
 	if err := c.persist(); err != nil {
 		p.Value = old
-		return status(apdu.SWMemoryFailure)
+		return nil, apdu.SWMemoryFailure
 	}
-	return status(apdu.SWOK)
+	return nil, apdu.SWOK
 }

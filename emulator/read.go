@@ -35,59 +35,60 @@ func (c *Card) readable(n *node, k efKind) apdu.SW {
 }
 
 // readBinary implements 00 B0 P1 P2 Le: a 15-bit offset, or 80|SFI in P1
-// with an 8-bit offset in P2. It returns min(Ne, bytes to end of file).
-func (c *Card) readBinary(cmd apdu.Command) []byte {
+// with an 8-bit offset in P2. It returns the bytes to the end of the file,
+// which the command table cuts to Ne.
+func (c *Card) readBinary(cmd apdu.Command) ([]byte, apdu.SW) {
 	var sfi byte
 	off := int(cmd.P1)<<8 | int(cmd.P2)
 	if cmd.P1&0x80 != 0 {
 		sfi, off = cmd.P1&0x1F, int(cmd.P2)
 		if cmd.P1&0x60 != 0 || sfi == 0 || sfi == 0x1F {
-			return status(apdu.SWIncorrectP1P2)
+			return nil, apdu.SWIncorrectP1P2
 		}
 	}
 	if len(cmd.Data) != 0 || cmd.Ne == 0 || cmd.Extended && !c.state.Settings.ExtendedReadBinary {
-		return status(apdu.SWWrongLength)
+		return nil, apdu.SWWrongLength
 	}
 	n, sw := c.readTarget(sfi)
 	if sw != apdu.SWOK {
-		return status(sw)
+		return nil, sw
 	}
 	if sw := c.readable(n, efBinary); sw != apdu.SWOK {
-		return status(sw)
+		return nil, sw
 	}
 	if off >= len(n.data) {
-		return status(apdu.SWWrongOffset)
+		return nil, apdu.SWWrongOffset
 	}
-	end := min(len(n.data), off+cmd.Ne)
-	return withSW(n.data[off:end], apdu.SWOK)
+	return n.data[off:], apdu.SWOK
 }
 
 // readRecord implements 00 B2 rec P2 Le for one record (P2 low bits 100):
 // P2 = SFI<<3|4, or 04 for the current EF. Records are the EF's simple-TLV
-// objects, numbered from 1; the answer is the whole object, tag included.
-func (c *Card) readRecord(cmd apdu.Command) []byte {
+// objects, numbered from 1; the answer is the whole object, tag included,
+// cut to Ne by the command table.
+func (c *Card) readRecord(cmd apdu.Command) ([]byte, apdu.SW) {
 	sfi := cmd.P2 >> 3
 	switch mode := cmd.P2 & 0x07; {
 	case mode == 0x05 || mode == 0x06:
-		return status(apdu.SWFuncNotSupported) // several records at once
+		return nil, apdu.SWFuncNotSupported // several records at once
 	case mode != 0x04 || sfi == 0x1F:
-		return status(apdu.SWIncorrectP1P2)
+		return nil, apdu.SWIncorrectP1P2
 	}
 	if len(cmd.Data) != 0 || cmd.Ne == 0 {
-		return status(apdu.SWWrongLength)
+		return nil, apdu.SWWrongLength
 	}
 	n, sw := c.readTarget(sfi)
 	if sw != apdu.SWOK {
-		return status(sw)
+		return nil, sw
 	}
 	if sw := c.readable(n, efRecord); sw != apdu.SWOK {
-		return status(sw)
+		return nil, sw
 	}
 	rec, ok := record(n.data, int(cmd.P1))
 	if !ok {
-		return status(apdu.SWRecordNotFound)
+		return nil, apdu.SWRecordNotFound
 	}
-	return withSW(rec[:min(len(rec), cmd.Ne)], apdu.SWOK)
+	return rec, apdu.SWOK
 }
 
 // record returns the encoded simple-TLV record number i (from 1) of a

@@ -15,9 +15,9 @@ var isdAID = []byte{0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00}
 
 const mfFID = 0x3F00
 
-func (c *Card) selectFile(cmd apdu.Command) []byte {
+func (c *Card) selectFile(cmd apdu.Command) ([]byte, apdu.SW) {
 	if cmd.P2 != 0x0C && cmd.P2 != 0x00 {
-		return status(apdu.SWIncorrectP1P2)
+		return nil, apdu.SWIncorrectP1P2
 	}
 	switch cmd.P1 {
 	case 0x04:
@@ -27,25 +27,25 @@ func (c *Card) selectFile(cmd apdu.Command) []byte {
 	case 0x00:
 		return c.selectMF(cmd)
 	}
-	return status(apdu.SWIncorrectP1P2)
+	return nil, apdu.SWIncorrectP1P2
 }
 
 // selectDF selects an application by its full DF name or, as JICSAP
 // allows, by a prefix of it. Success ends the previous security status.
-func (c *Card) selectDF(cmd apdu.Command) []byte {
+func (c *Card) selectDF(cmd apdu.Command) ([]byte, apdu.SW) {
 	if cmd.P2 == 0x00 && !c.state.Settings.SelectFCI {
-		return status(apdu.SWIncorrectP1P2)
+		return nil, apdu.SWIncorrectP1P2
 	}
 	app, aid, ok := findDF(cmd.Data)
 	if !ok {
-		return status(apdu.SWFileNotFound)
+		return nil, apdu.SWFileNotFound
 	}
 	c.resetSession()
 	c.app = app
 	if cmd.P2 == 0x0C {
-		return status(apdu.SWOK)
+		return nil, apdu.SWOK
 	}
-	return fci(cmd.Ne, 0x84, aid)
+	return c.fci(0x84, aid)
 }
 
 // findDF matches name against the applications (full name first, then as a
@@ -71,42 +71,43 @@ func findDF(name []byte) (App, []byte, bool) {
 // fci builds the FCI template 6F { tag value } answered to P2=00. Its
 // content is not published (card.md §14.2); the name is the least a client
 // can use. Like any response data it is sent only when Le asks for it, and
-// no more than Ne bytes of it (ISO 7816-4 §5.1), as READ BINARY does.
-func fci(ne int, tag byte, value []byte) []byte {
-	t := append([]byte{0x6F, byte(len(value) + 2), tag, byte(len(value))}, value...)
-	return withSW(t[:min(ne, len(t))], apdu.SWOK)
+// no more than Ne bytes of it (ISO 7816-4 §5.1): the command table cuts it
+// as it cuts READ BINARY.
+func (c *Card) fci(tag byte, value []byte) ([]byte, apdu.SW) {
+	t := append(c.scratch[:0], 0x6F, byte(len(value)+2), tag, byte(len(value)))
+	return append(t, value...), apdu.SWOK
 }
 
 // selectEF selects an EF of the current application (or of the MF) by FID.
 // A failed SELECT leaves the current EF as it was.
-func (c *Card) selectEF(cmd apdu.Command) []byte {
+func (c *Card) selectEF(cmd apdu.Command) ([]byte, apdu.SW) {
 	if cmd.P2 == 0x00 && !c.state.Settings.SelectFCI {
-		return status(apdu.SWIncorrectP1P2)
+		return nil, apdu.SWIncorrectP1P2
 	}
 	if len(cmd.Data) != 2 {
-		return status(apdu.SWWrongLength)
+		return nil, apdu.SWWrongLength
 	}
 	fid := uint16(cmd.Data[0])<<8 | uint16(cmd.Data[1])
 	n := c.fs.get(c.app, fid)
 	if n == nil {
-		return status(apdu.SWFileNotFound)
+		return nil, apdu.SWFileNotFound
 	}
 	c.cur = n
 	if cmd.P2 == 0x0C {
-		return status(apdu.SWOK)
+		return nil, apdu.SWOK
 	}
-	return fci(cmd.Ne, 0x83, cmd.Data)
+	return c.fci(0x83, cmd.Data)
 }
 
 // selectMF answers 00 A4 00 xx. The card has no selectable MF: right after
 // reset the command is refused, inside an application it is accepted and
 // changes nothing, and 3F00 by FID is not found (card.md §2).
-func (c *Card) selectMF(cmd apdu.Command) []byte {
+func (c *Card) selectMF(cmd apdu.Command) ([]byte, apdu.SW) {
 	switch {
 	case len(cmd.Data) == 2 && uint16(cmd.Data[0])<<8|uint16(cmd.Data[1]) == mfFID:
-		return status(apdu.SWFileNotFound)
+		return nil, apdu.SWFileNotFound
 	case len(cmd.Data) != 0 || c.app == AppNone:
-		return status(apdu.SWIncorrectP1P2)
+		return nil, apdu.SWIncorrectP1P2
 	}
-	return status(apdu.SWOK)
+	return nil, apdu.SWOK
 }
