@@ -10,7 +10,7 @@ FUZZ_N    ?= 10000
 BIN       := bin/mynacard
 DEB_PKGS  := pcscd vsmartcard-vpcd libpcsclite-dev opensc pcsc-tools
 
-.PHONY: all deps build lint test test-unit test-race fuzz bench demo clean
+.PHONY: all deps build cross lint test test-unit test-race fuzz bench demo clean
 
 all: build
 
@@ -22,8 +22,15 @@ deps:
 build:
 	$(GO) build -o $(BIN) ./cmd/mynacard
 
-test: deps build lint test-unit test-race fuzz
+test: deps build cross lint test-unit test-race fuzz
 	@echo "make test: all passed"
+
+# cross builds the module for Windows (vsmartcard's virtual reader speaks the
+# same vpcd protocol there) and, without cgo, for macOS, where the PC/SC
+# target is left out.
+cross:
+	GOOS=windows GOARCH=amd64 $(GO) build ./...
+	CGO_ENABLED=0 GOOS=darwin $(GO) build ./...
 
 # lint: gofmt, go vet, staticcheck, deadcode (pinned; installed on first use).
 lint:

@@ -122,7 +122,7 @@ func runServe(e *env, args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	usr1 := make(chan os.Signal, 1)
-	signal.Notify(usr1, syscall.SIGUSR1)
+	notifyToggle(usr1)
 	defer signal.Stop(usr1)
 	printSlots(e, cards, *reversed != "", *port)
 	return serveCards(ctx, e, cards, usr1, log)
@@ -181,7 +181,7 @@ func serveCards(ctx context.Context, e *env, cards []*servedCard, usr1 <-chan os
 			}
 		}()
 	}
-	log.Info("serving; SIGUSR1 removes or inserts the cards, SIGINT or SIGTERM stops", logging.Fields{"cards": len(cards)})
+	log.Info("serving; "+toggleHelp+"SIGINT or SIGTERM stops", logging.Fields{"cards": len(cards)})
 loop:
 	for {
 		select {

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package pcscdtest starts a private pcscd with vpcd readers for tests that
 // need the real PC/SC stack.
 //
