@@ -26,7 +26,7 @@ func newFakeReal(t *testing.T, kind string, edit func(*emulator.State)) *fakeRea
 		t.Fatal(err)
 	}
 	if edit != nil {
-		s := e.initial.Clone()
+		s := e.Initial().Clone()
 		edit(s)
 		if e, err = NewEmbedded("fake-real", s); err != nil {
 			t.Fatal(err)
@@ -66,7 +66,7 @@ func (f *fakeReal) verifies() (refs []emulator.FileRef, values [][]byte) {
 }
 
 func (f *fakeReal) counter(ref emulator.FileRef) int {
-	return f.card.Snapshot().PINs[ref].Remaining
+	return f.Card().Snapshot().PINs[ref].Remaining
 }
 
 func resultOf(t *testing.T, rep *Report, id string) Result {
@@ -106,7 +106,7 @@ func TestRealDefaultReadOnly(t *testing.T) {
 			t.Errorf("VERIFY #%d of %v sent a value other than the one given", i, ref)
 		}
 	}
-	for ref, p := range f.card.Snapshot().PINs {
+	for ref, p := range f.Card().Snapshot().PINs {
 		if !p.Blocked() && p.Remaining != p.Max {
 			t.Errorf("%v: %d of %d tries left after a default run", ref, p.Remaining, p.Max)
 		}

@@ -64,7 +64,7 @@ func serveKind(tb testing.TB, d *pcscdtest.Daemon, slot int, kind string) (serve
 	if err != nil {
 		tb.Fatal(err)
 	}
-	sc := &swapCard{initial: e.initial}
+	sc := &swapCard{initial: e.Initial()}
 	if err := sc.Restore(); err != nil {
 		tb.Fatal(err)
 	}

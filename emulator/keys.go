@@ -75,18 +75,18 @@ type signScheme struct {
 
 var signSchemes = [...]signScheme{
 	0x00: {1, 245, func(_ *Card, k *rsa.PrivateKey, d []byte) ([]byte, error) {
-		return rsa.SignPKCS1v15(nil, k, crypto.Hash(0), d)
+		return signPKCS1v15(k, crypto.Hash(0), d)
 	}},
 	0x01: {1, 255, func(_ *Card, k *rsa.PrivateKey, d []byte) ([]byte, error) {
 		h := sha256.Sum256(d)
-		return rsa.SignPKCS1v15(nil, k, crypto.Hash(0), h[:])
+		return signPKCS1v15(k, crypto.Hash(0), h[:])
 	}},
 	0x02: {32, 32, func(_ *Card, k *rsa.PrivateKey, d []byte) ([]byte, error) {
-		return rsa.SignPKCS1v15(nil, k, crypto.SHA256, d)
+		return signPKCS1v15(k, crypto.SHA256, d)
 	}},
 	0x03: {1, 255, func(_ *Card, k *rsa.PrivateKey, d []byte) ([]byte, error) {
 		h := sha256.Sum256(d)
-		return rsa.SignPKCS1v15(nil, k, crypto.SHA256, h[:])
+		return signPKCS1v15(k, crypto.SHA256, h[:])
 	}},
 	0x04: {32, 32, func(c *Card, k *rsa.PrivateKey, d []byte) ([]byte, error) {
 		return rsa.SignPSS(c.rand, k, crypto.SHA256, d, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthEqualsHash})
@@ -171,7 +171,7 @@ func (c *Card) internalAuthenticate(cmd apdu.Command) ([]byte, apdu.SW) {
 		return nil, apdu.SWWrongLength
 	}
 	h := sha256.Sum256(cmd.Data)
-	sig, err := rsa.SignPKCS1v15(nil, n.key, crypto.SHA256, h[:])
+	sig, err := signPKCS1v15(n.key, crypto.SHA256, h[:])
 	if err != nil {
 		return nil, apdu.SWUnknown
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/embedded"
 	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/vpcd"
 )
@@ -17,10 +18,17 @@ var (
 	kindsOnce sync.Once
 	kindCards []*emulator.State
 	kindsErr  error
-	// targets keeps one card per kind and wrapper between fuzz execs, so
-	// that an exec that changed no secret costs no new card (Embedded.Restore).
-	targets = map[targetKey]*Embedded{}
+	// targets keeps one card per kind and wrapper between fuzz execs, each
+	// restored to its first state before an input (embedded.Target.Restore).
+	targets = map[targetKey]*fuzzTarget{}
 )
+
+// fuzzTarget is a card kept between fuzz execs and what the oracle knows
+// of its start.
+type fuzzTarget struct {
+	*embedded.Target
+	known map[emulator.FileRef]int
+}
 
 type targetKey struct {
 	kind int
@@ -75,14 +83,17 @@ func checkSequence(tb testing.TB, in []byte, wrapName string, wrap func(*emulato
 	s := states[k.kind]
 	target := targets[k]
 	if target == nil {
-		var err error
-		if target, err = NewEmbedded("embedded:"+s.Kind, s); err != nil {
+		t, err := embedded.New("embedded:"+s.Kind, s)
+		if err != nil {
 			tb.Fatal(err)
 		}
-		target.Wrap = wrap
+		if wrap != nil {
+			t.Wrap(wrap)
+		}
+		target = &fuzzTarget{t, KnownCounters(s)}
 		targets[k] = target
 	}
-	f := &Fuzzer{Target: target, Known: KnownCounters(s), Card: s.Kind}
+	f := &Fuzzer{Target: target.Target, Known: target.known, Card: s.Kind}
 	var st Stats
 	exs, fd, err := f.sequence(steps, &st)
 	if err != nil {
@@ -93,22 +104,43 @@ func checkSequence(tb testing.TB, in []byte, wrapName string, wrap func(*emulato
 		_ = WriteFinding(&b, fd)
 		tb.Fatalf("%s\n%s", fd, b.String())
 	}
-	if !target.Dirty() {
+	if !sentSecret(exs) {
 		return // no command that changes a secret or counter was sent
 	}
-	end := target.Snapshot()
+	target.Card().Inspect(func(end *emulator.State) { checkEndState(tb, s, end, exs) })
+}
+
+// checkEndState fails tb when a retry counter left its range or rose with
+// no secret accepted, or when the card's files changed.
+func checkEndState(tb testing.TB, start, end *emulator.State, exs []Exchange) {
+	tb.Helper()
 	for ref, p := range end.PINs {
-		start := s.PINs[ref]
+		was := start.PINs[ref]
 		if p.Remaining < 0 || p.Max > 0 && p.Remaining > p.Max {
 			tb.Fatalf("%v counter %d outside 0..%d after %d steps", ref, p.Remaining, p.Max, len(exs))
 		}
-		if p.Remaining > start.Remaining && !acceptedSecret(exs, ref) {
-			tb.Fatalf("%v counter rose from %d to %d with no VERIFY accepted", ref, start.Remaining, p.Remaining)
+		if p.Remaining > was.Remaining && !acceptedSecret(exs, ref) {
+			tb.Fatalf("%v counter rose from %d to %d with no VERIFY accepted", ref, was.Remaining, p.Remaining)
 		}
 	}
-	if !maps.EqualFunc(s.Files, end.Files, bytes.Equal) {
-		tb.Fatalf("APDUs changed the card's files:\n%s", cmp.Diff(s.Files, end.Files))
+	if !maps.EqualFunc(start.Files, end.Files, bytes.Equal) {
+		tb.Fatalf("APDUs changed the card's files:\n%s", cmp.Diff(start.Files, end.Files))
 	}
+}
+
+// sentSecret reports whether any command in exs could change a secret or a
+// counter: VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER or CHANGE KEY
+// with data.
+func sentSecret(exs []Exchange) bool {
+	for _, ex := range exs {
+		if len(ex.Cmd) > 4 {
+			switch ex.Cmd[1] {
+			case 0x20, 0x24, 0x2C, 0x32:
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // acceptedSecret reports whether any VERIFY or CHANGE in exs was answered

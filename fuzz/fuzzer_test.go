@@ -12,6 +12,7 @@ import (
 
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/embedded"
 	"github.com/mynacard/mynacard/vpcd"
 )
 
@@ -20,11 +21,13 @@ import (
 func runFuzzer(t *testing.T, kind int, seed uint64, count int, wrap func(*emulator.Card) vpcd.Card) ([]*Finding, Stats) {
 	t.Helper()
 	s := defaultStates(t)[kind]
-	target, err := NewEmbedded("embedded:"+s.Kind, s)
+	target, err := embedded.New("embedded:"+s.Kind, s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	target.Wrap = wrap
+	if wrap != nil {
+		target.Wrap(wrap)
+	}
 	var found []*Finding
 	f := &Fuzzer{
 		Target: target,
@@ -170,7 +173,7 @@ func TestFindingsReplay(t *testing.T) {
 			if s == nil {
 				t.Fatalf("card kind %q unknown", card)
 			}
-			target, err := NewEmbedded("embedded:"+card, s)
+			target, err := embedded.New("embedded:"+card, s)
 			if err != nil {
 				t.Fatal(err)
 			}

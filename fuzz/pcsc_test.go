@@ -10,6 +10,7 @@ import (
 
 	"github.com/mynacard/mynacard/conformance"
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/embedded"
 	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/internal/pcscdtest"
 	"github.com/mynacard/mynacard/vpcd"
@@ -57,7 +58,7 @@ func TestFuzzPCSCIsHarmless(t *testing.T) {
 		}
 	}
 	defer target.Close()
-	ref, err := NewEmbedded("embedded:normal", s)
+	ref, err := embedded.New("embedded:normal", s)
 	if err != nil {
 		t.Fatal(err)
 	}

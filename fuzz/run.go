@@ -213,7 +213,7 @@ func (f *Fuzzer) sequence(steps []Step, st *Stats) ([]Exchange, *Finding, error)
 		}
 	}
 	o := NewOracle(f.Known)
-	var done []Exchange
+	done := make([]Exchange, 0, len(steps))
 	found := func(kind, rule, detail string) ([]Exchange, *Finding, error) {
 		return done, &Finding{Kind: kind, Rule: rule, Detail: detail, Exchanges: done}, nil
 	}
@@ -285,16 +285,8 @@ func (e *CrashError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.Valu
 // ErrTimeout and leaves the call running (the target is then unusable). A
 // panic in t comes back as a *CrashError. timeout 0 means no watchdog.
 func Transmit(t Target, cmd []byte, timeout time.Duration) (resp []byte, err error) {
-	call := func() (resp []byte, err error) {
-		defer func() {
-			if r := recover(); r != nil {
-				err = &CrashError{Value: r, Stack: debug.Stack()}
-			}
-		}()
-		return t.Transmit(cmd)
-	}
 	if timeout <= 0 {
-		return call()
+		return transmitCatching(t, cmd)
 	}
 	type result struct {
 		resp []byte
@@ -302,7 +294,7 @@ func Transmit(t Target, cmd []byte, timeout time.Duration) (resp []byte, err err
 	}
 	ch := make(chan result, 1)
 	go func() {
-		r, err := call()
+		r, err := transmitCatching(t, cmd)
 		ch <- result{r, err}
 	}()
 	timer := time.NewTimer(timeout)
@@ -313,4 +305,14 @@ func Transmit(t Target, cmd []byte, timeout time.Duration) (resp []byte, err err
 	case <-timer.C:
 		return nil, ErrTimeout
 	}
+}
+
+// transmitCatching is t.Transmit with a panic returned as a *CrashError.
+func transmitCatching(t Target, cmd []byte) (resp []byte, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &CrashError{Value: r, Stack: debug.Stack()}
+		}
+	}()
+	return t.Transmit(cmd)
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mynacard/mynacard/conformance"
+	"github.com/mynacard/mynacard/emulator/embedded"
 	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/fuzz"
 )
@@ -143,7 +144,7 @@ func (f *fuzzFlags) fuzzer() (*fuzz.Fuzzer, func(), error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: --kind: %v", errUsage, err)
 	}
-	embedded := func() (*fuzz.Embedded, error) { return fuzz.NewEmbedded("embedded:"+f.kind, s) }
+	embedded := func() (*embedded.Target, error) { return embedded.New("embedded:"+f.kind, s) }
 	fz := &fuzz.Fuzzer{Card: f.kind, Seed: f.seed, Timeout: f.timeout}
 	closeAll := func() {}
 	switch f.target {

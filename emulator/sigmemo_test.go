@@ -1,0 +1,43 @@
+package emulator
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/binary"
+	"testing"
+)
+
+// The memo answers exactly what crypto/rsa answers, the first time and
+// every time after, and stays within its bound.
+func TestSignPKCS1v15Memo(t *testing.T) {
+	loadTestKeys()
+	k := testKeys.auth
+	for i := range 3 {
+		sum := sha256.Sum256(binary.BigEndian.AppendUint64(nil, uint64(i)))
+		want, err := rsa.SignPKCS1v15(nil, k, crypto.SHA256, sum[:])
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			got, err := signPKCS1v15(k, crypto.SHA256, sum[:])
+			if err != nil || !bytes.Equal(got, want) {
+				t.Fatalf("digest %d: memo gave %X, %v; crypto/rsa gives %X", i, got, err, want)
+			}
+		}
+	}
+	for i := range maxSigMemoBytes/(signatureLen+32) + 10 {
+		sum := sha256.Sum256(binary.BigEndian.AppendUint64([]byte("fill"), uint64(i)))
+		sigMemo.Lock()
+		sigMemo.m[sigInput{k, crypto.SHA256, string(sum[:])}] = make([]byte, signatureLen)
+		sigMemo.bytes += signatureLen + 32
+		sigMemo.Unlock()
+	}
+	if _, err := signPKCS1v15(k, crypto.SHA256, make([]byte, 32)); err != nil {
+		t.Fatal(err)
+	}
+	if sigMemo.bytes > maxSigMemoBytes {
+		t.Errorf("memo holds %d bytes, bound %d", sigMemo.bytes, maxSigMemoBytes)
+	}
+}
