@@ -27,7 +27,7 @@ type PCSC struct {
 func OpenPCSC(reader string) (*PCSC, error) {
 	ctx, err := scard.EstablishContext()
 	if err != nil {
-		return nil, fmt.Errorf("conformance: PC/SC: establishing a context (is pcscd running?): %w", err)
+		return nil, fmt.Errorf("PC/SC: establishing a context (is pcscd running?): %w", err)
 	}
 	p := &PCSC{ctx: ctx}
 	if err := p.connect(reader); err != nil {
@@ -40,29 +40,29 @@ func OpenPCSC(reader string) (*PCSC, error) {
 func (p *PCSC) connect(reader string) error {
 	readers, err := p.ctx.ListReaders()
 	if err != nil && !errors.Is(err, scard.ErrNoReadersAvailable) {
-		return fmt.Errorf("conformance: PC/SC: listing readers: %w", err)
+		return fmt.Errorf("PC/SC: listing readers: %w", err)
 	}
 	switch n, err := strconv.Atoi(reader); {
 	case reader == "":
 		withCard := p.readersWithCard(readers)
 		if len(withCard) != 1 {
-			return fmt.Errorf("conformance: PC/SC: %d readers hold a card (%q); choose one with --reader", len(withCard), withCard)
+			return fmt.Errorf("PC/SC: %d readers hold a card (%q); choose one with --reader", len(withCard), withCard)
 		}
 		p.reader = withCard[0]
 	case err == nil:
 		if n < 0 || n >= len(readers) {
-			return fmt.Errorf("conformance: PC/SC: reader index %d: there are %d readers %q", n, len(readers), readers)
+			return fmt.Errorf("PC/SC: reader index %d: there are %d readers %q", n, len(readers), readers)
 		}
 		p.reader = readers[n]
 	default:
 		if !slices.Contains(readers, reader) {
-			return fmt.Errorf("conformance: PC/SC: no reader named %q (readers: %q)", reader, readers)
+			return fmt.Errorf("PC/SC: no reader named %q (readers: %q)", reader, readers)
 		}
 		p.reader, p.named = reader, true
 	}
 	card, err := p.ctx.Connect(p.reader, scard.ShareExclusive, scard.ProtocolT1)
 	if err != nil {
-		return fmt.Errorf("conformance: PC/SC: connecting to the card in %q with T=1: %w", p.reader, err)
+		return fmt.Errorf("PC/SC: connecting to the card in %q with T=1: %w", p.reader, err)
 	}
 	p.card = card
 	return nil

@@ -77,11 +77,11 @@ type pinsFile struct {
 func LoadProfile(path string) (Profile, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return Profile{}, fmt.Errorf("conformance: pins file: %w", err)
+		return Profile{}, err
 	}
 	p, err := ParseProfile(b)
 	if err != nil {
-		return Profile{}, fmt.Errorf("conformance: pins file %s: %w", path, err)
+		return Profile{}, fmt.Errorf("pins file %s: %w", path, err)
 	}
 	return p, nil
 }

@@ -20,13 +20,13 @@ func runAPDU(e *env, args []string) error {
 		return err
 	}
 	if len(pos) < 2 {
-		return usageError(fs, "want a card file and at least one APDU")
+		return usagef("want a card file and at least one APDU")
 	}
 	cmds := make([][]byte, len(pos)-1)
 	for i, s := range pos[1:] {
 		b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
 		if err != nil || len(b) == 0 {
-			return usageError(fs, "APDU %d %q is not hex", i+1, s)
+			return usagef("APDU %d %q is not hex", i+1, s)
 		}
 		cmds[i] = b
 	}

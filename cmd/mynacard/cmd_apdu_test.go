@@ -1,7 +1,6 @@
 package main
 
 import (
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -46,17 +45,8 @@ func TestAPDUCommand(t *testing.T) {
 	}
 }
 
-func TestAPDUCommandErrors(t *testing.T) {
+func TestAPDULockedCard(t *testing.T) {
 	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
-	if code, _, errs := runCLI(t, "apdu", path, "00A4ZZ"); code != 2 || !strings.Contains(errs, "not hex") {
-		t.Errorf("bad hex: exit %d, %s", code, errs)
-	}
-	if code, _, _ := runCLI(t, "apdu", path); code != 2 {
-		t.Errorf("no APDU: exit %d, want 2", code)
-	}
-	if code, _, errs := runCLI(t, "apdu", filepath.Join(t.TempDir(), "missing.json"), "00A40000"); code != 1 || !strings.Contains(errs, "missing.json") {
-		t.Errorf("missing card: exit %d, %s", code, errs)
-	}
 	unlock, err := cardfile.Lock(path)
 	if err != nil {
 		t.Fatal(err)

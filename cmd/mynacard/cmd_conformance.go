@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/mynacard/mynacard/conformance"
@@ -67,19 +68,29 @@ func runConformance(e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		fs.Usage()
-		return fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+		return usagef("unexpected argument %q: conformance takes only flags", fs.Arg(0))
 	}
 	if f.list {
+		if ignored := setFlagsExcept(fs, "list"); ignored != "" {
+			return usagef("--list takes no other flag; %s would be ignored", ignored)
+		}
 		return conformance.WriteCatalogue(e.stdout, conformance.Catalogue())
 	}
 	spec, err := f.targetSpec()
 	if err != nil {
 		return err
 	}
+	if f.diffPins != "" && !strings.HasPrefix(f.diffTarget, "pcsc:") {
+		return usagef("--diff-pins applies to a --diff-target pcsc:READER")
+	}
 	opts := conformance.Options{AllowSpend: f.allowSpend, AllowDestructive: f.allowDestructive}
 	if f.run != "" {
 		opts.Only = strings.Split(f.run, ",")
+		for _, p := range opts.Only {
+			if !slices.ContainsFunc(conformance.Catalogue(), func(c conformance.Case) bool { return strings.HasPrefix(c.ID, p) }) {
+				return usagef("--run %q matches no case; 'mynacard conformance --list' lists them", p)
+			}
+		}
 	}
 	a, err := runOn(spec, f.pins, f.kind, opts)
 	if err != nil {
@@ -118,11 +129,11 @@ func (f *conformanceFlags) targetSpec() (string, error) {
 	switch f.target {
 	case "embedded":
 		if f.reader != "" || f.pins != "" {
-			return "", fmt.Errorf("%w: --reader and --pins apply to --target pcsc", errUsage)
+			return "", usagef("--reader and --pins apply to --target pcsc")
 		}
 		if f.card != "" {
 			if f.kind != "" {
-				return "", fmt.Errorf("%w: give --kind or --card, not both", errUsage)
+				return "", usagef("give --kind or --card, not both")
 			}
 			return "card:" + f.card, nil
 		}
@@ -130,20 +141,29 @@ func (f *conformanceFlags) targetSpec() (string, error) {
 		if kind == "" {
 			kind = conformance.KindNormal
 		}
+		if !slices.Contains(conformance.Kinds, kind) {
+			return "", usagef("--kind %q: want one of %s", kind, strings.Join(conformance.Kinds, ", "))
+		}
 		f.kind = "" // an embedded card's kind comes from the card itself
 		return "embedded:" + kind, nil
 	case "pcsc":
 		if f.card != "" {
-			return "", fmt.Errorf("%w: --card applies to --target embedded", errUsage)
+			return "", usagef("--card applies to --target embedded")
+		}
+		if f.kind != "" && !slices.Contains(conformance.Kinds, f.kind) {
+			return "", usagef("--kind %q: want one of %s", f.kind, strings.Join(conformance.Kinds, ", "))
 		}
 		return "pcsc:" + f.reader, nil
 	}
-	return "", fmt.Errorf("%w: --target %q: want embedded or pcsc", errUsage, f.target)
+	return "", usagef("--target %q: want embedded or pcsc", f.target)
 }
 
 // runOn opens the target a SPEC names, runs the suite on it and closes it.
 func runOn(spec, pins, kind string, opts conformance.Options) (*conformance.Report, error) {
 	scheme, arg, _ := strings.Cut(spec, ":")
+	if scheme == "embedded" && !slices.Contains(conformance.Kinds, arg) {
+		return nil, usagef("target %q: kind %q: want one of %s", spec, arg, strings.Join(conformance.Kinds, ", "))
+	}
 	var (
 		tgt  conformance.Target
 		prof conformance.Profile
@@ -161,7 +181,7 @@ func runOn(spec, pins, kind string, opts conformance.Options) (*conformance.Repo
 			return nil, err
 		}
 		if pins != "" {
-			return nil, fmt.Errorf("%w: a pins file applies to pcsc targets; an embedded card's secrets come from the card", errUsage)
+			return nil, usagef("a pins file applies to pcsc targets; an embedded card's secrets come from the card")
 		}
 		tgt, prof = e, e.Profile()
 	case "pcsc":
@@ -177,7 +197,7 @@ func runOn(spec, pins, kind string, opts conformance.Options) (*conformance.Repo
 			return nil, err
 		}
 	default:
-		return nil, fmt.Errorf("%w: target %q: want embedded:KIND, card:FILE or pcsc:READER", errUsage, spec)
+		return nil, usagef("target %q: want embedded:KIND, card:FILE or pcsc:READER", spec)
 	}
 	rep, err := conformance.Run(tgt, prof, opts)
 	return rep, errors.Join(err, tgt.Close())

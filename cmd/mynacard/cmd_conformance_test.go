@@ -83,18 +83,3 @@ func TestConformanceList(t *testing.T) {
 	}
 }
 
-func TestConformanceBadFlags(t *testing.T) {
-	for _, args := range [][]string{
-		{"--target", "usb"},
-		{"--target", "embedded", "--pins", "x.json"},
-		{"--kind", "normal", "--card", "x.json"},
-		{"--diff-target", "floppy:0"},
-	} {
-		if code, _, errOut := runCLI(t, append([]string{"conformance"}, args...)...); code != 2 {
-			t.Errorf("%v: exit %d, want 2 (%s)", args, code, errOut)
-		}
-	}
-	if code, _, errOut := runCLI(t, "conformance", "--kind", "plastic"); code != 1 || !strings.Contains(errOut, "plastic") {
-		t.Errorf("unknown kind: exit %d, %s", code, errOut)
-	}
-}

@@ -77,15 +77,21 @@ var demoSequence = []demoStep{
 }
 
 func runDemo(e *env, args []string) error {
-	fs := newFlags(e, "demo", "")
+	fs := newFlags(e, "demo", "[flags]")
 	kinds := fs.String("kinds", "normal,face-auth", "comma-separated card kinds to compare: "+kindList())
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if fs.NArg() != 0 {
+		return usagef("unexpected argument %q: demo takes only flags", fs.Arg(0))
 	}
 	var cards []*emulator.Card
 	var names []string
 	for _, k := range strings.Split(*kinds, ",") {
 		kind := profile.Kind(strings.TrimSpace(k))
+		if kind.Validate() != nil {
+			return usagef("--kinds: %q: want one of %s", kind, kindList())
+		}
 		s, err := profile.Default(kind)
 		if err != nil {
 			return err

@@ -51,9 +51,3 @@ func TestDemoContrastsKinds(t *testing.T) {
 	}
 }
 
-func TestDemoUnknownKind(t *testing.T) {
-	var out, errOut bytes.Buffer
-	if code := run(&env{stdout: &out, stderr: &errOut}, []string{"demo", "--kinds", "bogus"}); code != 1 || !strings.Contains(errOut.String(), "bogus") {
-		t.Errorf("exit %d, stderr %q; want 1 and the bad kind named", code, errOut.String())
-	}
-}

@@ -69,8 +69,21 @@ func runFuzz(e *env, args []string) error {
 		return err
 	}
 	if fs.NArg() > 0 {
-		fs.Usage()
-		return fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
+		return usagef("unexpected argument %q: fuzz takes only flags", fs.Arg(0))
+	}
+	switch {
+	case f.count < 0:
+		return usagef("--count %d: want 0 (until interrupted) or more", f.count)
+	case f.timeout <= 0:
+		return usagef("--timeout %v: want a positive duration", f.timeout)
+	case f.every <= 0:
+		return usagef("--progress %v: want a positive duration", f.every)
+	case f.target == "embedded" && f.reader != "":
+		return usagef("--reader applies to --target pcsc")
+	case f.target == "embedded" && f.destructive:
+		return usagef("--allow-destructive applies to --target pcsc; the embedded card is always restored")
+	case f.replay != "" && (flagSet(fs, "count") || flagSet(fs, "seed") || flagSet(fs, "out")):
+		return usagef("--replay sends the finding's commands; --count, --seed and --out would be ignored")
 	}
 	var card string
 	var exs []fuzz.Exchange
@@ -142,7 +155,7 @@ func runFuzz(e *env, args []string) error {
 func (f *fuzzFlags) fuzzer() (*fuzz.Fuzzer, func(), error) {
 	s, err := profile.Default(profile.Kind(f.kind))
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: --kind: %v", errUsage, err)
+		return nil, nil, usagef("--kind %q: want one of %s", f.kind, kindNames())
 	}
 	embedded := func() (*embedded.Target, error) { return embedded.New("embedded:"+f.kind, s) }
 	fz := &fuzz.Fuzzer{Card: f.kind, Seed: f.seed, Timeout: f.timeout}
@@ -150,7 +163,7 @@ func (f *fuzzFlags) fuzzer() (*fuzz.Fuzzer, func(), error) {
 	switch f.target {
 	case "embedded":
 		if f.diff {
-			return nil, nil, fmt.Errorf("%w: --diff compares a pcsc target with the embedded card; use it with --target pcsc", errUsage)
+			return nil, nil, usagef("--diff compares a pcsc target with the embedded card; use it with --target pcsc")
 		}
 		if fz.Target, err = embedded(); err != nil {
 			return nil, nil, err
@@ -173,7 +186,7 @@ func (f *fuzzFlags) fuzzer() (*fuzz.Fuzzer, func(), error) {
 			}
 		}
 	default:
-		return nil, nil, fmt.Errorf("%w: --target %q: want embedded or pcsc", errUsage, f.target)
+		return nil, nil, usagef("--target %q: want embedded or pcsc", f.target)
 	}
 	return fz, closeAll, nil
 }

@@ -46,18 +46,3 @@ func TestFuzzCommandReplayClean(t *testing.T) {
 	}
 }
 
-func TestFuzzCommandUsage(t *testing.T) {
-	for _, args := range [][]string{
-		{"fuzz", "--target", "floppy"},
-		{"fuzz", "--diff"},
-		{"fuzz", "--kind", "plastic"},
-		{"fuzz", "extra"},
-	} {
-		if code, _, _ := runCLI(t, args...); code != 2 {
-			t.Errorf("%q: exit %d, want 2", args, code)
-		}
-	}
-	if code, _, stderr := runCLI(t, "fuzz", "--replay", filepath.Join(t.TempDir(), "missing")); code != 1 || !strings.Contains(stderr, "missing") {
-		t.Errorf("missing replay file: exit %d %s", code, stderr)
-	}
-}

@@ -59,26 +59,3 @@ func TestIssuerCommands(t *testing.T) {
 	}
 }
 
-func TestIssuerErrors(t *testing.T) {
-	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
-	for _, tt := range []struct {
-		args []string
-		code int
-		want string
-	}{
-		{[]string{"issuer"}, 2, "usage"},
-		{[]string{"issuer", "melt", path}, 2, "unknown operation"},
-		{[]string{"issuer", "reverse", path}, 1, "not \"face-auth\""},
-		{[]string{"issuer", "unblock", path, "--key", "jpki/9999", "--value", "1234"}, 1, "card has no key jpki/9999"},
-		{[]string{"issuer", "unblock", path, "--key", "nope"}, 2, "--key"},
-		{[]string{"issuer", "unblock", path, "--key", "text/0014"}, 2, "--value is required"},
-		{[]string{"issuer", "unblock", path, "--key", "jpki/0018", "--value", "12"}, 1, "want 4 digits"},
-		{[]string{"issuer", "issue-sign-cert", path, "--password", "short"}, 1, "jpki/001B"},
-		{[]string{"issuer", "face-auth"}, 2, "exactly one card file"},
-	} {
-		code, _, errs := runCLI(t, tt.args...)
-		if code != tt.code || !strings.Contains(errs, tt.want) {
-			t.Errorf("%v: exit %d, stderr %q; want exit %d mentioning %q", tt.args, code, errs, tt.code, tt.want)
-		}
-	}
-}

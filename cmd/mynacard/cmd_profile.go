@@ -38,8 +38,7 @@ kinds: %s
 
 func runProfile(e *env, args []string) error {
 	if len(args) == 0 {
-		fmt.Fprintf(e.stderr, profileUsage, kindNames())
-		return errUsage
+		return usagef("want a subcommand: new, show, pins or persona")
 	}
 	switch args[0] {
 	case "new":
@@ -49,12 +48,10 @@ func runProfile(e *env, args []string) error {
 	case "persona":
 		return profilePersona(e, args[1:])
 	case "-h", "--help", "help":
-		fmt.Fprintf(e.stderr, profileUsage, kindNames())
+		fmt.Fprintf(e.stdout, profileUsage, kindNames())
 		return flag.ErrHelp
 	}
-	fmt.Fprintf(e.stderr, "mynacard profile: unknown subcommand %q\n\n", args[0])
-	fmt.Fprintf(e.stderr, profileUsage, kindNames())
-	return errUsage
+	return usagef("unknown subcommand %q: want new, show, pins or persona", args[0])
 }
 
 func kindNames() string {
@@ -66,7 +63,7 @@ func kindNames() string {
 }
 
 func profileNew(e *env, args []string) error {
-	flags := newFlags(e, "profile new", "")
+	flags := newFlags(e, "profile new", "-o FILE [--kind KIND] [--persona FILE] [--force]")
 	kind := flags.String("kind", string(profile.Normal), "card preset: "+kindNames())
 	personaPath := flags.String("persona", "", "persona JSON (see 'mynacard profile persona'); fields left out keep the default persona's values")
 	out := flags.String("o", "", "card file to write (required)")
@@ -74,13 +71,15 @@ func profileNew(e *env, args []string) error {
 	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
-	if *out == "" || flags.NArg() != 0 {
-		flags.Usage()
-		return fmt.Errorf("%w: want -o card.json and no arguments", errUsage)
+	switch {
+	case *out == "":
+		return usagef("-o FILE is required: the card file to write")
+	case flags.NArg() != 0:
+		return usagef("unexpected argument %q: the card file goes after -o", flags.Arg(0))
 	}
 	k := profile.Kind(*kind)
-	if err := k.Validate(); err != nil {
-		return err
+	if k.Validate() != nil {
+		return usagef("--kind %q: want one of %s", *kind, kindNames())
 	}
 	p := profile.DefaultPersona()
 	if *personaPath != "" {
@@ -113,7 +112,7 @@ func readPersona(path string) (profile.Persona, error) {
 	p := profile.DefaultPersona()
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return p, fmt.Errorf("persona: %w", err)
+		return p, err
 	}
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
@@ -121,6 +120,10 @@ func readPersona(path string) (profile.Persona, error) {
 		return p, fmt.Errorf("persona %s: %w", path, err)
 	}
 	if err := p.Validate(); err != nil {
+		var pe *profile.PersonaError
+		if errors.As(err, &pe) {
+			return p, fmt.Errorf("persona %s: %s: %s", path, pe.Field, pe.Reason)
+		}
 		return p, fmt.Errorf("persona %s: %w", path, err)
 	}
 	return p, nil
@@ -131,6 +134,9 @@ func profilePersona(e *env, args []string) error {
 	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
+	if flags.NArg() != 0 {
+		return usagef("unexpected argument %q: persona takes none", flags.Arg(0))
+	}
 	b, err := json.MarshalIndent(profile.DefaultPersona(), "", "  ")
 	if err != nil {
 		return err
@@ -140,13 +146,12 @@ func profilePersona(e *env, args []string) error {
 }
 
 func profileShow(e *env, args []string) error {
-	flags := newFlags(e, "profile show", "card.json")
+	flags := newFlags(e, "profile show", "CARD.json")
 	if err := parseFlags(flags, args); err != nil {
 		return err
 	}
 	if flags.NArg() != 1 {
-		flags.Usage()
-		return fmt.Errorf("%w: want one card file", errUsage)
+		return usagef("want one card file, got %d arguments", flags.NArg())
 	}
 	s, err := cardfile.Load(flags.Arg(0))
 	if err != nil {

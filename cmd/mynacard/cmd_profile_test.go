@@ -122,37 +122,3 @@ func TestProfilePersonaRoundTrip(t *testing.T) {
 	}
 }
 
-func TestProfileErrors(t *testing.T) {
-	dir := t.TempDir()
-	bad := filepath.Join(dir, "bad.json")
-	os.WriteFile(bad, []byte(`{"my_number": "123456789012"}`), 0o600)
-	unknown := filepath.Join(dir, "unknown.json")
-	os.WriteFile(unknown, []byte(`{"auth_pn": "1234"}`), 0o600)
-	out := filepath.Join(dir, "card.json")
-	for _, tc := range []struct {
-		name string
-		args []string
-		code int
-		want string
-	}{
-		{"no subcommand", []string{"profile"}, 2, "subcommands"},
-		{"unknown subcommand", []string{"profile", "frob"}, 2, `unknown subcommand "frob"`},
-		{"no output", []string{"profile", "new"}, 2, "-o"},
-		{"bad kind", []string{"profile", "new", "--kind", "gold", "-o", out}, 1, `unknown kind "gold"`},
-		{"bad check digit", []string{"profile", "new", "--persona", bad, "-o", out}, 1, "my_number: check digit"},
-		{"unknown persona field", []string{"profile", "new", "--persona", unknown, "-o", out}, 1, "auth_pn"},
-		{"missing persona", []string{"profile", "new", "--persona", filepath.Join(dir, "none.json"), "-o", out}, 1, "no such file"},
-		{"show missing", []string{"profile", "show", filepath.Join(dir, "none.json")}, 1, "no such file"},
-		{"show two files", []string{"profile", "show", "a", "b"}, 2, "usage: mynacard profile show"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			code, _, errOut := runCLI(t, tc.args...)
-			if code != tc.code || !strings.Contains(errOut, tc.want) {
-				t.Errorf("exit %d, stderr %q; want %d and %q", code, errOut, tc.code, tc.want)
-			}
-		})
-	}
-	if _, err := os.Stat(out); err == nil {
-		t.Error("a failed profile new left a card file")
-	}
-}

@@ -38,7 +38,7 @@ type servedCard struct {
 }
 
 func runServe(e *env, args []string) error {
-	fs := newFlags(e, "serve", "CARD.json... (or --slots a.json,b.json)")
+	fs := newFlags(e, "serve", "[flags] CARD.json... (or --slots a.json,b.json)")
 	first := fs.Int("slot", 0, "vpcd slot of the first card; further cards take the next slots")
 	list := fs.String("slots", "", "comma-separated card `files`, served on consecutive slots")
 	reversed := fs.String("reversed", "", "listen on `ADDR` (host:port) for vpcd to connect, slot n on port+n (reader.conf DEVICENAME host:port)")
@@ -53,42 +53,42 @@ func runServe(e *env, args []string) error {
 	if *list != "" {
 		for _, p := range strings.Split(*list, ",") {
 			if p = strings.TrimSpace(p); p == "" {
-				return usageError(fs, "--slots %q has an empty file name", *list)
+				return usagef("--slots %q has an empty file name", *list)
 			}
 			paths = append(paths, p)
 		}
 	}
 	switch {
 	case len(paths) == 0:
-		return usageError(fs, "no card file given")
+		return usagef("no card file given")
 	case *first < 0 || *first+len(paths) > maxSlots:
-		return usageError(fs, "%d card(s) from slot %d do not fit slots 0-%d", len(paths), *first, maxSlots-1)
+		return usagef("%d card(s) from slot %d do not fit slots 0-%d", len(paths), *first, maxSlots-1)
 	case *reversed == "" && (*port < 1 || *port+*first+len(paths)-1 > 0xFFFF):
-		return usageError(fs, "--port %d: slots would need ports outside 1-65535", *port)
+		return usagef("--port %d: slots would need ports outside 1-65535", *port)
 	}
 	host, revPort := "", 0
 	if *reversed != "" {
 		h, p, err := net.SplitHostPort(*reversed)
 		n, perr := strconv.Atoi(p)
 		if err != nil || perr != nil || n < 1 || n+len(paths)-1 > 0xFFFF {
-			return usageError(fs, "--reversed %q: want host:port with room for %d port(s)", *reversed, len(paths))
+			return usagef("--reversed %q: want host:port with room for %d port(s)", *reversed, len(paths))
 		}
 		host, revPort = h, n
 	}
 	var hostileSeed uint64
 	if *hostileFlag != "" {
 		if hostileSeed, err = strconv.ParseUint(*hostileFlag, 10, 64); err != nil {
-			return usageError(fs, "--hostile %q: want a number", *hostileFlag)
+			return usagef("--hostile %q: want a number", *hostileFlag)
 		}
 	}
 	for i, p := range paths {
 		if slices.Contains(paths[:i], p) {
-			return usageError(fs, "card file %s given twice", p)
+			return usagef("card file %s given twice", p)
 		}
 	}
 	log, err := logging.New(e.stderr, logging.Options{Level: *level, JSON: *jsonLog})
 	if err != nil {
-		return usageError(fs, "%v", err)
+		return usagef("%v", err)
 	}
 
 	cards := make([]*servedCard, 0, len(paths))
@@ -242,10 +242,4 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		}
 		pos, args = append(pos, rest[0]), rest[1:]
 	}
-}
-
-func usageError(fs *flag.FlagSet, format string, a ...any) error {
-	fmt.Fprintf(fs.Output(), "mynacard %s: %s\n", fs.Name(), fmt.Sprintf(format, a...))
-	fs.Usage()
-	return errUsage
 }

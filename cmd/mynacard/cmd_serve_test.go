@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -132,37 +131,6 @@ func TestServeThroughPCSCD(t *testing.T) {
 		t.Errorf("pkcs15-tool --list-pins on the face-auth slot: %v\n%s", err, out)
 	}
 	p.stop(os.Interrupt)
-}
-
-func TestServeUsageErrors(t *testing.T) {
-	card := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
-	corrupt := filepath.Join(t.TempDir(), "corrupt.json")
-	os.WriteFile(corrupt, []byte("{not json"), 0o600)
-	tests := []struct {
-		args []string
-		code int
-		want string
-	}{
-		{nil, 2, "no card file"},
-		{[]string{"--slot", "-1", card}, 2, "do not fit"},
-		{[]string{"--slot", "15", card, card + "2"}, 2, "do not fit"},
-		{[]string{"--slots", card + ",,x.json"}, 2, "empty file name"},
-		{[]string{card, card}, 2, "given twice"},
-		{[]string{"--reversed", "nohost", card}, 2, "--reversed"},
-		{[]string{"--port", "0", card}, 2, "--port 0"},
-		{[]string{"--log-level", "loud", card}, 2, "loud"},
-		{[]string{"--bogus", card}, 2, "bogus"},
-		{[]string{"--hostile", "x7", card}, 2, "--hostile"},
-		{[]string{filepath.Join(t.TempDir(), "missing.json")}, 1, "missing.json"},
-		{[]string{corrupt}, 1, "corrupt.json"},
-	}
-	for _, tt := range tests {
-		var stdout, stderr bytes.Buffer
-		code := run(&env{stdout: &stdout, stderr: &stderr}, append([]string{"serve"}, tt.args...))
-		if code != tt.code || !strings.Contains(stderr.String(), tt.want) {
-			t.Errorf("serve %q: exit %d, stderr %q; want exit %d mentioning %q", tt.args, code, stderr.String(), tt.code, tt.want)
-		}
-	}
 }
 
 // A hostile card answers some commands with mutated responses, each logged

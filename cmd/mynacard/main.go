@@ -4,11 +4,14 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
+	"slices"
 	"sort"
 
 	"github.com/mynacard/mynacard/emulator"
@@ -33,32 +36,53 @@ var commands = map[string]command{}
 
 func register(c command) { commands[c.name] = c }
 
-// errUsage marks an error whose message is already a usage text; main
-// prints it and exits 2 as flag does.
-var errUsage = errors.New("usage")
+// usageError is a command line that cannot run as given. main prints it
+// as one line pointing at the command's help and exits 2, as flag does.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// usagef returns a usageError.
+func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
 
 func main() {
 	os.Exit(run(&env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
 }
 
 func run(e *env, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		usage(e.stderr)
+	if len(args) == 0 {
+		fmt.Fprintln(e.stderr, "mynacard: want a command; run 'mynacard help' for the list")
 		return 2
+	}
+	switch args[0] {
+	case "-h", "--help", "help":
+		if len(args) > 1 && args[0] == "help" {
+			if _, ok := commands[args[1]]; ok {
+				return run(e, []string{args[1], "-h"})
+			}
+			fmt.Fprintf(e.stderr, "mynacard help: unknown command %q; run 'mynacard help' for the list\n", args[1])
+			return 2
+		}
+		usage(e.stdout)
+		return 0
+	case "--version", "version":
+		fmt.Fprintln(e.stdout, version())
+		return 0
 	}
 	c, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(e.stderr, "mynacard: unknown command %q\n\n", args[0])
-		usage(e.stderr)
+		fmt.Fprintf(e.stderr, "mynacard: unknown command %q; run 'mynacard help' for the list\n", args[0])
 		return 2
 	}
 	err := c.run(e, args[1:])
+	var ue *usageError
 	switch {
 	case err == nil:
 		return 0
 	case errors.Is(err, flag.ErrHelp):
 		return 0
-	case errors.Is(err, errUsage):
+	case errors.As(err, &ue):
+		fmt.Fprintf(e.stderr, "mynacard %s: %s; run 'mynacard help %s' for usage\n", c.name, ue.msg, c.name)
 		return 2
 	case errors.Is(err, errFailed):
 		return 1
@@ -71,6 +95,45 @@ func run(e *env, args []string) int {
 // conformance case failed); main only sets the exit code.
 var errFailed = errors.New("failed")
 
+// version is the module version and VCS revision the binary was built
+// from, as the Go toolchain recorded them.
+func version() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "mynacard (no build information)"
+	}
+	v := "mynacard " + cmp.Or(bi.Main.Version, "(devel)")
+	var rev, when, dirty string
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = ", modified"
+			}
+		}
+	}
+	if rev != "" {
+		v += fmt.Sprintf(" (revision %s, %s%s)", rev, when, dirty)
+	}
+	return v + " " + bi.GoVersion
+}
+
+// buildRevision is the VCS revision of the binary, "" if unknown.
+func buildRevision() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" {
+				return s.Value
+			}
+		}
+	}
+	return ""
+}
+
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: mynacard <command> [flags] [args]\n\ncommands:")
 	names := make([]string, 0, len(commands))
@@ -81,29 +144,35 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'mynacard <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'mynacard help <command>' for a command's flags; 'mynacard --version' for the build.")
 }
 
-// newFlags returns a FlagSet that reports errors instead of exiting, with
-// usage text naming the subcommand.
+// newFlags returns a FlagSet that reports errors instead of exiting. Its
+// help (-h) goes to stdout: "usage: mynacard NAME ARGSUSAGE" and the
+// flags. argsUsage says what follows the name, flags included.
 func newFlags(e *env, name, argsUsage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
+	// flag prints its own errors and the usage on every bad flag; main
+	// prints one line instead, so flag's output is dropped.
+	fs.SetOutput(io.Discard)
 	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "usage: mynacard %s [flags] %s\n", name, argsUsage)
+		fmt.Fprintf(e.stdout, "usage: mynacard %s %s\n", name, argsUsage)
+		fs.SetOutput(e.stdout)
 		fs.PrintDefaults()
+		fs.SetOutput(io.Discard)
 	}
 	return fs
 }
 
-// parseFlags parses args, turning flag's own errors into errUsage (flag has
-// already printed them).
+// parseFlags parses args, turning flag's own errors into usage errors.
+// -h prints the help, to stdout, and gives flag.ErrHelp (exit 0).
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.Usage()
 			return err
 		}
-		return fmt.Errorf("%w: %v", errUsage, err)
+		return usagef("%v", err)
 	}
 	return nil
 }
@@ -125,4 +194,16 @@ func openCardFile(path string, opts ...emulator.Option) (card *emulator.Card, un
 		return nil, nil, err
 	}
 	return card, unlock, nil
+}
+
+// setFlagsExcept names the first flag given on the command line other than
+// the ones listed, "" if none: for flags that would be ignored.
+func setFlagsExcept(fs *flag.FlagSet, keep ...string) string {
+	found := ""
+	fs.Visit(func(fl *flag.Flag) {
+		if found == "" && !slices.Contains(keep, fl.Name) {
+			found = "--" + fl.Name
+		}
+	})
+	return found
 }

@@ -1,0 +1,189 @@
+package main
+
+import (
+	"crypto/sha256"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mynacard/mynacard/emulator/profile"
+)
+
+// TestCommandLineErrors runs every bad command line a newcomer tried (and
+// the damaged card files of docs/reliability.md): a usage error exits 2, a
+// failure 1, each with exactly one line on stderr that names what to do,
+// and none changes the card file or leaves a file behind.
+func TestCommandLineErrors(t *testing.T) {
+	dir := t.TempDir()
+	card := newCardFile(t, profile.Normal, dir, "card.json", nil)
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	corrupt := write("corrupt.json", "{not json")
+	badPersona := write("bad-persona.json", `{"my_number": "123456789012"}`)
+	unknownField := write("unknown-field.json", `{"auth_pn": "1234"}`)
+	finding := write("finding.txt", "# a finding made on a real card\ntarget pcsc:Virtual PCD 00 00\ncard normal\n> 00A4040C0AD392F000260100000001\n< 9000\n")
+	missing := filepath.Join(dir, "missing.json")
+	newCard := filepath.Join(dir, "new.json")
+
+	tests := []struct {
+		args []string
+		code int
+		want string // in the one stderr line
+	}{
+		// main
+		{[]string{}, 2, "want a command"},
+		{[]string{"frobnicate"}, 2, `unknown command "frobnicate"`},
+		{[]string{"help", "frobnicate"}, 2, `unknown command "frobnicate"`},
+		// conformance
+		{[]string{"conformance", "--target", "bogus"}, 2, `--target "bogus"`},
+		{[]string{"conformance", "--reader", "0"}, 2, "--reader and --pins apply to --target pcsc"},
+		{[]string{"conformance", "--pins", card}, 2, "--reader and --pins apply to --target pcsc"},
+		{[]string{"conformance", "--target", "pcsc", "--card", card}, 2, "--card applies to --target embedded"},
+		{[]string{"conformance", "--kind", "normal", "--card", card}, 2, "--kind or --card"},
+		{[]string{"conformance", "--diff-target", "bogus"}, 2, `target "bogus"`},
+		{[]string{"conformance", "--diff-target", "embedded:plastic"}, 2, `kind "plastic"`},
+		{[]string{"conformance", "--diff-pins", card}, 2, "--diff-pins applies"},
+		{[]string{"conformance", "--kind", "plastic"}, 2, `--kind "plastic"`},
+		{[]string{"conformance", "--run", "NOPE"}, 2, `--run "NOPE" matches no case`},
+		{[]string{"conformance", "--list", "--json"}, 2, "--json would be ignored"},
+		{[]string{"conformance", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"conformance", "--bogus"}, 2, "-bogus"},
+		{[]string{"conformance", "--card", missing}, 1, "missing.json"},
+		{[]string{"conformance", "--card", corrupt}, 1, "corrupt.json"},
+		// fuzz
+		{[]string{"fuzz", "--target", "bogus"}, 2, `--target "bogus"`},
+		{[]string{"fuzz", "--kind", "bogus"}, 2, `--kind "bogus"`},
+		{[]string{"fuzz", "--diff"}, 2, "--diff compares a pcsc target"},
+		{[]string{"fuzz", "--count", "-1"}, 2, "--count -1"},
+		{[]string{"fuzz", "--reader", "0"}, 2, "--reader applies to --target pcsc"},
+		{[]string{"fuzz", "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"fuzz", "--replay", missing}, 1, "missing.json"},
+		{[]string{"fuzz", "--replay", finding, "--count", "5"}, 2, "--count"},
+		// profile
+		{[]string{"profile"}, 2, "want a subcommand"},
+		{[]string{"profile", "frob"}, 2, `unknown subcommand "frob"`},
+		{[]string{"profile", "new"}, 2, "-o FILE is required"},
+		{[]string{"profile", "new", "-o", newCard, "extra"}, 2, `unexpected argument "extra"`},
+		{[]string{"profile", "new", "--kind", "gold", "-o", newCard}, 2, `--kind "gold"`},
+		{[]string{"profile", "new", "--persona", badPersona, "-o", newCard}, 1, "persona " + badPersona + ": my_number: check digit"},
+		{[]string{"profile", "new", "--persona", unknownField, "-o", newCard}, 1, "auth_pn"},
+		{[]string{"profile", "new", "--persona", missing, "-o", newCard}, 1, "no such file"},
+		{[]string{"profile", "new", "-o", card}, 1, "--force"},
+		{[]string{"profile", "show", missing}, 1, "no such file"},
+		{[]string{"profile", "show", card, card}, 2, "want one card file, got 2"},
+		{[]string{"profile", "persona", "extra"}, 2, `unexpected argument "extra"`},
+		// issuer
+		{[]string{"issuer"}, 2, "want an operation"},
+		{[]string{"issuer", "melt", card}, 2, `unknown operation "melt"`},
+		{[]string{"issuer", "face-auth"}, 2, "exactly one card file"},
+		{[]string{"issuer", "reverse", card}, 1, `not "face-auth"`},
+		{[]string{"issuer", "unblock", card, "--key", "jpki/9999", "--value", "1234"}, 1, "card has no key jpki/9999"},
+		{[]string{"issuer", "unblock", card, "--key", "nope"}, 2, "--key"},
+		{[]string{"issuer", "unblock", card, "--key", "text/0014"}, 2, "--value is required"},
+		{[]string{"issuer", "unblock", card, "--key", "jpki/0018", "--value", "12"}, 1, "want 4 digits"},
+		{[]string{"issuer", "issue-sign-cert", card, "--password", "short"}, 1, "jpki/001B"},
+		{[]string{"issuer", "face-auth", corrupt}, 1, "corrupt.json"},
+		// apdu
+		{[]string{"apdu", card}, 2, "at least one APDU"},
+		{[]string{"apdu", card, "00A4ZZ"}, 2, "not hex"},
+		{[]string{"apdu", missing, "00A40000"}, 1, "missing.json"},
+		{[]string{"apdu", corrupt, "00A40000"}, 1, "corrupt.json"},
+		// demo
+		{[]string{"demo", "--kinds", "bogus"}, 2, `"bogus"`},
+		{[]string{"demo", "extra"}, 2, `unexpected argument "extra"`},
+		// serve
+		{[]string{"serve"}, 2, "no card file"},
+		{[]string{"serve", "--slot", "-1", card}, 2, "do not fit"},
+		{[]string{"serve", "--slot", "15", card, card + "2"}, 2, "do not fit"},
+		{[]string{"serve", "--slots", card + ",,x.json"}, 2, "empty file name"},
+		{[]string{"serve", card, card}, 2, "given twice"},
+		{[]string{"serve", "--reversed", "nohost", card}, 2, "--reversed"},
+		{[]string{"serve", "--port", "0", card}, 2, "--port 0"},
+		{[]string{"serve", "--log-level", "loud", card}, 2, "loud"},
+		{[]string{"serve", "--bogus", card}, 2, "bogus"},
+		{[]string{"serve", "--hostile", "x7", card}, 2, "--hostile"},
+		{[]string{"serve", missing}, 1, "missing.json"},
+		{[]string{"serve", corrupt}, 1, "corrupt.json"},
+	}
+	sum := func() [32]byte {
+		b, err := os.ReadFile(card)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sha256.Sum256(b)
+	}
+	before, files := sum(), dirList(t, dir)
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, stderr := runCLI(t, tt.args...)
+			lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
+			if code != tt.code || len(lines) != 1 || !strings.Contains(stderr, tt.want) {
+				t.Errorf("exit %d, stderr %q; want exit %d and one line saying %q", code, stderr, tt.code, tt.want)
+			}
+			if tt.code == 2 && !strings.Contains(stderr, "mynacard help") && !strings.Contains(stderr, "usage") {
+				t.Errorf("usage error %q does not say where the usage is", stderr)
+			}
+			if sum() != before {
+				t.Fatal("the card file changed")
+			}
+			if d := cmp.Diff(files, dirList(t, dir)); d != "" {
+				t.Fatalf("files in the card's directory changed (-before +after):\n%s", d)
+			}
+		})
+	}
+}
+
+func dirList(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		// The lock files of card files are the card-file lock's own
+		// business, tested with it.
+		if !strings.HasSuffix(e.Name(), ".lock") {
+			names = append(names, e.Name())
+		}
+	}
+	return slices.Sorted(slices.Values(names))
+}
+
+// Help goes to stdout with exit status 0, whichever way it is asked for.
+func TestHelpAndVersion(t *testing.T) {
+	for _, args := range [][]string{
+		{"-h"}, {"--help"}, {"help"},
+		{"help", "conformance"}, {"conformance", "-h"}, {"fuzz", "--help"},
+		{"help", "issuer"}, {"issuer", "-h"}, {"profile", "-h"}, {"profile", "new", "-h"},
+		{"apdu", "-h"}, {"serve", "-h"}, {"demo", "-h"},
+		{"--version"},
+	} {
+		code, stdout, stderr := runCLI(t, args...)
+		if code != 0 || stdout == "" || stderr != "" {
+			t.Errorf("%q: exit %d, stdout %d bytes, stderr %q; want 0, the help on stdout and nothing on stderr", args, code, len(stdout), stderr)
+		}
+		if strings.Contains(stdout, "[flags] [flags]") {
+			t.Errorf("%q: usage line says [flags] twice:\n%s", args, stdout)
+		}
+	}
+	// The issuer help lists each operation's flags.
+	_, stdout, _ := runCLI(t, "issuer", "-h")
+	for _, flag := range []string{"-auth-pin", "-key", "-value", "-password"} {
+		if !strings.Contains(stdout, flag) {
+			t.Errorf("issuer -h does not list %s:\n%s", flag, stdout)
+		}
+	}
+	if _, stdout, _ := runCLI(t, "--version"); !strings.HasPrefix(stdout, "mynacard ") {
+		t.Errorf("--version = %q", stdout)
+	}
+}
