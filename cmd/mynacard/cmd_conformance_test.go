@@ -82,4 +82,3 @@ func TestConformanceList(t *testing.T) {
 		}
 	}
 }
-

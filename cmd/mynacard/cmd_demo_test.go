@@ -50,4 +50,3 @@ func TestDemoContrastsKinds(t *testing.T) {
 		t.Error("demo output shows a secret")
 	}
 }
-

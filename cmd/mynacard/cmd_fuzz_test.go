@@ -45,4 +45,3 @@ func TestFuzzCommandReplayClean(t *testing.T) {
 		}
 	}
 }
-

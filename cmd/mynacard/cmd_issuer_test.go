@@ -58,4 +58,3 @@ func TestIssuerCommands(t *testing.T) {
 		t.Errorf("auth PIN after unblock:\n%s", out)
 	}
 }
-

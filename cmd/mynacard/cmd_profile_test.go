@@ -121,4 +121,3 @@ func TestProfilePersonaRoundTrip(t *testing.T) {
 		t.Errorf("card does not carry the edited persona: name %q", s.Holder.Name)
 	}
 }
-
