@@ -36,6 +36,13 @@ const (
 // redialled rather than left to stall the slot.
 const DefaultWriteTimeout = 5 * time.Second
 
+// DefaultFrameTimeout bounds the read of the rest of a frame once its
+// first byte has come, unless Server.FrameTimeout says otherwise. vpcd
+// writes each frame at once; a peer that starts one and stops is stuck or
+// hostile, and in reversed mode it would hold the only listening slot for
+// good. Between frames a link may idle for as long as it likes.
+const DefaultFrameTimeout = 5 * time.Second
+
 // swNoDiagnosis answers an APDU the card could not answer in a frame.
 var swNoDiagnosis = []byte{0x6F, 0x00}
 
@@ -51,6 +58,9 @@ type Server struct {
 	Log      *logging.Logger // nil logs nothing
 	// WriteTimeout bounds the write of one answer; 0 means DefaultWriteTimeout.
 	WriteTimeout time.Duration
+	// FrameTimeout bounds the read of a frame that has started; 0 means
+	// DefaultFrameTimeout.
+	FrameTimeout time.Duration
 
 	noQuickAck bool // lets benchmarks measure what TCP_QUICKACK saves
 
@@ -235,7 +245,7 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) (served bool) {
 	s.Log.Info("vpcd connected", logging.Fields{"addr": c.RemoteAddr().String()})
 	var out []byte
 	for {
-		p, err := ReadFrame(r)
+		p, err := s.readFrame(c, r)
 		if err != nil {
 			s.logDisconnect(ctx, err)
 			return served
@@ -255,6 +265,20 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) (served bool) {
 			return served
 		}
 	}
+}
+
+// readFrame waits as long as it takes for a frame to start, then reads
+// the rest of it within the frame timeout.
+func (s *Server) readFrame(c net.Conn, r *bufio.Reader) ([]byte, error) {
+	if _, err := r.Peek(1); err != nil {
+		return nil, err
+	}
+	c.SetReadDeadline(time.Now().Add(cmp.Or(s.FrameTimeout, DefaultFrameTimeout)))
+	p, err := ReadFrame(r)
+	if err == nil {
+		c.SetReadDeadline(time.Time{})
+	}
+	return p, err
 }
 
 func (s *Server) logDisconnect(ctx context.Context, err error) {
