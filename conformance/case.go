@@ -62,19 +62,13 @@ func (c *Case) appliesTo(kind string) bool {
 }
 
 // Exchange is one command and its answer as a report shows it. Secrets
-// never reach it: the data of VERIFY and of the change commands is
-// replaced by its length.
+// never reach it: apdu.Redact masks the data of VERIFY and of the change
+// commands.
 type Exchange struct {
 	Command  string  `json:"command"`
 	Response string  `json:"response"`
 	SW       apdu.SW `json:"-"`
 	Data     []byte  `json:"-"`
-}
-
-// carriesSecret reports whether the data of cmd is a PIN, password or
-// 照合番号: VERIFY, CHANGE REFERENCE DATA, and JICSAP CHANGE KEY.
-func carriesSecret(c apdu.Command) bool {
-	return len(c.Data) > 0 && (c.INS == 0x20 || c.INS == 0x24 || c.CLA&0x80 != 0 && c.INS == 0x32)
 }
 
 func spacedHex(b []byte) string {
@@ -86,18 +80,6 @@ func spacedHex(b []byte) string {
 		sb.WriteString(strings.ToUpper(hex.EncodeToString([]byte{x})))
 	}
 	return sb.String()
-}
-
-// redact renders a command for a report.
-func redact(c apdu.Command) string {
-	if !carriesSecret(c) {
-		return spacedHex(c.Bytes())
-	}
-	s := fmt.Sprintf("%s %02X <%d bytes redacted>", spacedHex([]byte{c.CLA, c.INS, c.P1, c.P2}), len(c.Data), len(c.Data))
-	if c.Ne > 0 {
-		s += " " + spacedHex(c.Bytes()[len(c.Bytes())-1:])
-	}
-	return s
 }
 
 // stop ends a case early; the runner recovers it.
@@ -149,7 +131,7 @@ func (t *T) Skipf(format string, args ...any) {
 
 func (t *T) transmit(c apdu.Command) apdu.Response {
 	raw, err := t.tgt.Transmit(c.Bytes())
-	ex := Exchange{Command: redact(c)}
+	ex := Exchange{Command: apdu.Redact(c.Bytes())}
 	if err != nil {
 		ex.Response = "transport error: " + err.Error()
 		t.log = append(t.log, ex)
@@ -171,8 +153,8 @@ func (t *T) transmit(c apdu.Command) apdu.Response {
 // Send transmits a command that carries no secret. Secrets go only
 // through Verify and Change, which apply the safety rules.
 func (t *T) Send(c apdu.Command) apdu.Response {
-	if carriesSecret(c) {
-		t.Fatalf("internal: %s carries a secret; use Verify or Change", redact(c))
+	if c.CarriesSecret() {
+		t.Fatalf("internal: %s carries a secret; use Verify or Change", apdu.Redact(c.Bytes()))
 	}
 	return t.transmit(c)
 }
@@ -221,38 +203,15 @@ func (t *T) Reset() {
 	t.app = emulator.AppNone
 }
 
-// Commands the cases build. Keeping them here means each byte layout of
-// card.md §5 is written once.
-
-func selectAP(a emulator.App) apdu.Command {
-	return apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: a.AID()}
-}
-
-func selectEF(fid uint16) apdu.Command {
-	return apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{byte(fid >> 8), byte(fid)}}
-}
-
-func readBinary(off, ne int) apdu.Command {
-	return apdu.Command{INS: 0xB0, P1: byte(off >> 8), P2: byte(off), Ne: ne}
-}
-
-func verifyCmd(value []byte) apdu.Command {
-	return apdu.Command{INS: 0x20, P2: 0x80, Data: value}
-}
-
-func signCmd(p1 byte, data []byte) apdu.Command {
-	return apdu.Command{CLA: 0x80, INS: 0x2A, P1: p1, P2: 0x80, Data: data, Ne: apdu.MaxShortNe}
-}
-
 // SelectAP selects an application and expects 90 00.
 func (t *T) SelectAP(a emulator.App) {
-	t.Expect("SELECT "+a.String()+" AP", selectAP(a), apdu.SWOK)
+	t.Expect("SELECT "+a.String()+" AP", apdu.SelectAID(a.AID()), apdu.SWOK)
 	t.app = a
 }
 
 // SelectEF selects an EF of the current application and expects 90 00.
 func (t *T) SelectEF(fid uint16) {
-	t.Expect(fmt.Sprintf("SELECT EF %s/%04X", t.app, fid), selectEF(fid), apdu.SWOK)
+	t.Expect(fmt.Sprintf("SELECT EF %s/%04X", t.app, fid), apdu.SelectEF(fid), apdu.SWOK)
 }
 
 // Open selects ref's application, unless it is current, and then ref.
@@ -269,7 +228,7 @@ func (t *T) Open(ref emulator.FileRef) {
 // (card.md §7.2), reported as verified.
 func (t *T) Query(ref emulator.FileRef) (left int, verified bool) {
 	t.Open(ref)
-	r := t.Send(verifyCmd(nil))
+	r := t.Send(apdu.VerifyQuery(apdu.CurrentEF))
 	if n, ok := r.SW.Retries(); ok {
 		return n, false
 	}
@@ -330,7 +289,7 @@ func (t *T) Verify(ref emulator.FileRef, value emulator.Secret) apdu.SW {
 	if mayMiss && !verified && left > 0 && left-1 < minLeft && t.class != Destructive {
 		t.Skipf("would leave fewer than %d tries on %v (%d left)", minLeft, ref, left)
 	}
-	r := t.transmit(verifyCmd(value))
+	r := t.transmit(apdu.Verify(apdu.CurrentEF, value))
 	if isKnown {
 		switch _, miss := r.SW.Retries(); {
 		case r.SW == apdu.SWOK:

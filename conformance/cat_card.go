@@ -11,27 +11,27 @@ func cardCases() []Case {
 	return []Case{
 		{ID: "CARD-MF-001", Title: "SELECT MF (00 A4 00 00) right after reset is refused with 6A86", Spec: "§2",
 			Run: func(t *T) {
-				t.Check("SELECT MF after reset", apdu.Command{INS: 0xA4}, apdu.SWIncorrectP1P2)
+				t.Check("SELECT MF after reset", apdu.SelectMF(), apdu.SWIncorrectP1P2)
 			}},
 		{ID: "CARD-MF-002", Title: "SELECT MF inside an AP answers 9000 and leaves the AP current", Spec: "§2",
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppJPKI)
-				t.Expect("SELECT MF inside JPKI", apdu.Command{INS: 0xA4}, apdu.SWOK)
-				t.Check("SELECT JPKI EF 000A after SELECT MF", selectEF(emulator.JPKIAuthCert.FID), apdu.SWOK)
+				t.Expect("SELECT MF inside JPKI", apdu.SelectMF(), apdu.SWOK)
+				t.Check("SELECT JPKI EF 000A after SELECT MF", apdu.SelectEF(emulator.JPKIAuthCert.FID), apdu.SWOK)
 			}},
 		{ID: "CARD-MF-003", Title: "SELECT 3F00 by FID is not found (6A82)", Spec: "§2",
 			Run: func(t *T) {
-				t.Check("SELECT 3F00", apdu.Command{INS: 0xA4, P2: 0x0C, Data: []byte{0x3F, 0x00}}, apdu.SWFileNotFound)
+				t.Check("SELECT 3F00", apdu.Command{INS: apdu.INSSelect, P1: apdu.SelectMFP1, P2: apdu.SelectNoData, Data: apdu.FID(0x3F00)}, apdu.SWFileNotFound)
 			}},
 		{ID: "CARD-SEL-001", Title: "SELECT of an unknown AID answers 6A82", Spec: "§5",
 			Run: func(t *T) {
 				aid := bytes.Clone(emulator.AppJPKI.AID())
 				aid[len(aid)-1] ^= 0xFF
-				t.Check("SELECT unknown AID", apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: aid}, apdu.SWFileNotFound)
+				t.Check("SELECT unknown AID", apdu.SelectAID(aid), apdu.SWFileNotFound)
 			}},
 		{ID: "CARD-ERR-001", Title: "a logical channel other than 0 answers 6881", Spec: "§1.3, §8",
 			Run: func(t *T) {
-				c := selectAP(emulator.AppJPKI)
+				c := apdu.SelectAID(emulator.AppJPKI.AID())
 				c.CLA = 0x01
 				t.Check("SELECT on channel 1", c, apdu.SWChannelNotSupported)
 			}},
@@ -54,30 +54,30 @@ func cardCases() []Case {
 			}},
 		{ID: "CARD-ERR-004", Title: "secure-messaging CLA outside a session: SELECT 6882, READ BINARY 69FC", Spec: "§1.3, §8",
 			Run: func(t *T) {
-				c := selectAP(emulator.AppJPKI)
+				c := apdu.SelectAID(emulator.AppJPKI.AID())
 				c.CLA = 0x0C
 				t.Check("SM SELECT", c, apdu.SWSMNotSupported)
 				t.Open(emulator.JPKIAuthCert)
-				rb := readBinary(0, 4)
+				rb := apdu.ReadBinary(0, 4)
 				rb.CLA = 0x0C
 				t.Check("SM READ BINARY", rb, apdu.SWSMError)
 			}},
 		{ID: "CARD-ERR-005", Title: "the iPhone-token command 80 FC answers 6700 on a physical card", Spec: "§2",
 			Run: func(t *T) {
-				t.Check("80 FC 00 00", apdu.Command{CLA: 0x80, INS: 0xFC}, apdu.SWWrongLength)
+				t.Check("80 FC 00 00", apdu.Command{CLA: apdu.CLAProprietary, INS: apdu.INSLastCommand}, apdu.SWWrongLength)
 			}},
 		{ID: "CARD-CHAL-001", Title: "GET CHALLENGE returns exactly Le random bytes; the extended form answers 6985", Spec: "§2",
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppJPKI)
-				a := t.Expect("GET CHALLENGE 8", apdu.Command{INS: 0x84, Ne: 8}, apdu.SWOK)
-				b := t.Expect("GET CHALLENGE 8", apdu.Command{INS: 0x84, Ne: 8}, apdu.SWOK)
+				a := t.Expect("GET CHALLENGE 8", apdu.GetChallenge(8), apdu.SWOK)
+				b := t.Expect("GET CHALLENGE 8", apdu.GetChallenge(8), apdu.SWOK)
 				if len(a.Data) != 8 || len(b.Data) != 8 {
 					t.Fatalf("GET CHALLENGE 8: got %d and %d bytes", len(a.Data), len(b.Data))
 				}
 				if bytes.Equal(a.Data, b.Data) {
 					t.Errorf("two challenges are equal (% X): not random", a.Data)
 				}
-				t.Check("extended GET CHALLENGE", apdu.Command{INS: 0x84, Ne: 16, Extended: true}, apdu.SWConditionsNotMet)
+				t.Check("extended GET CHALLENGE", apdu.Command{INS: apdu.INSGetChallenge, Ne: 16, Extended: true}, apdu.SWConditionsNotMet)
 			}},
 		{ID: "CARD-KIND-001", Title: "the card kind read off the card (0008, PIN counters, validity) matches the profile", Spec: "§4.1, §11.2",
 			Run: func(t *T) {
@@ -92,7 +92,7 @@ func cardCases() []Case {
 // transmitRaw sends bytes that need not parse as a command; the report
 // shows them as sent.
 func (t *T) transmitRaw(raw []byte) apdu.Response {
-	t.log = append(t.log, Exchange{Command: spacedHex(raw) + " (raw)"})
+	t.log = append(t.log, Exchange{Command: apdu.Redact(raw) + " (raw)"})
 	got, err := t.tgt.Transmit(raw)
 	if err != nil {
 		t.Fatalf("%s: transmit: %v", t.tgt.Name(), err)

@@ -22,7 +22,7 @@ func faceAuthCases() []Case {
 			Run: func(t *T) {
 				for _, ref := range append(fourDigitPINs[:len(fourDigitPINs):len(fourDigitPINs)], emulator.JPKISignPassword) {
 					t.Open(ref)
-					t.Check("empty VERIFY of "+ref.String(), verifyCmd(nil), apdu.RetriesLeft(0))
+					t.Check("empty VERIFY of "+ref.String(), apdu.VerifyQuery(apdu.CurrentEF), apdu.RetriesLeft(0))
 				}
 			}},
 		{ID: "FACE-AUTH-003", Title: "the auth key cannot sign: VERIFY of the auth PIN is 6984 and signing 6982", Spec: "§11.1, §11.2",
@@ -31,7 +31,7 @@ func faceAuthCases() []Case {
 				t.SelectAP(emulator.AppJPKI)
 				t.Equal("VERIFY of the locked auth PIN", apdu.SWAuthBlocked, t.Verify(emulator.JPKIAuthPIN, t.Secret(emulator.JPKIAuthPIN)))
 				t.SelectEF(emulator.JPKIAuthKey.FID)
-				t.Check("sign", signCmd(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
+				t.Check("sign", apdu.ComputeSignature(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
 			}},
 		{ID: "FACE-AUTH-004", Title: "the text AP still opens with 照合番号A (0001) and 照合番号B (0002)", Spec: "§11.3, §6.5",
 			Kinds: onlyFaceAuth, Needs: []emulator.FileRef{emulator.TextPINA, emulator.TextPINB},
@@ -97,9 +97,9 @@ func invariantCases() []Case {
 				for _, app := range emulator.Apps {
 					t.SelectAP(app)
 					for fid := uint16(1); fid <= 0x1E; fid++ {
-						if t.Send(selectEF(fid)).SW == apdu.SWOK {
-							t.Send(readBinary(0, 1))
-							t.Send(signCmd(0x00, digestInfo(testMessage)))
+						if t.Send(apdu.SelectEF(fid)).SW == apdu.SWOK {
+							t.Send(apdu.ReadBinary(0, 1))
+							t.Send(apdu.ComputeSignature(0x00, digestInfo(testMessage)))
 						}
 					}
 				}
@@ -118,8 +118,8 @@ func invariantCases() []Case {
 					}
 				}
 				t.SelectAP(emulator.AppJPKI)
-				if t.Send(selectEF(emulator.JPKISignCert.FID)).SW == apdu.SWOK {
-					t.Check("JPKI 0001 after the text PIN", readBinary(0, 1), apdu.SWSecurityNotSatisfied)
+				if t.Send(apdu.SelectEF(emulator.JPKISignCert.FID)).SW == apdu.SWOK {
+					t.Check("JPKI 0001 after the text PIN", apdu.ReadBinary(0, 1), apdu.SWSecurityNotSatisfied)
 				}
 			}},
 	}
@@ -185,7 +185,7 @@ func issuerCases() []Case {
 				t.issue(func(*emulator.State) error { return nil }, nil)
 				t.SelectAP(emulator.AppJPKI)
 				t.SelectEF(emulator.JPKIAuthKey.FID)
-				t.Check("sign after an issuer operation", signCmd(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
+				t.Check("sign after an issuer operation", apdu.ComputeSignature(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
 			}},
 		{ID: "ISSUER-004", Title: "after reversal the municipality can issue a sign certificate again: 0008 = 8F 8F 00, the new password opens it", Spec: "§11.1",
 			Kinds: onlyFaceAuth, Class: Destructive, Issuer: true,

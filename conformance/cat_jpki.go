@@ -19,7 +19,7 @@ func jpkiCases() []Case {
 	cs := []Case{
 		{ID: "JPKI-SEL-001", Title: "SELECT JPKI AP with P2=0C answers 9000 and no data", Spec: "§3, §5",
 			Run: func(t *T) {
-				if r := t.Expect("SELECT JPKI", selectAP(emulator.AppJPKI), apdu.SWOK); len(r.Data) != 0 {
+				if r := t.Expect("SELECT JPKI", apdu.SelectAID(emulator.AppJPKI.AID()), apdu.SWOK); len(r.Data) != 0 {
 					t.Errorf("SELECT with P2=0C returned %d data bytes, want none", len(r.Data))
 				}
 			}},
@@ -28,14 +28,14 @@ func jpkiCases() []Case {
 				t.SelectAP(emulator.AppJPKI)
 				for _, ref := range []emulator.FileRef{emulator.JPKISignCACert, emulator.JPKIToken, emulator.JPKICertStatus,
 					emulator.JPKIAuthCert, emulator.JPKIAuthCACert, emulator.JPKIAuthKey, emulator.JPKIAuthPIN, emulator.JPKISignPassword} {
-					t.Check("SELECT "+ref.String(), selectEF(ref.FID), apdu.SWOK)
+					t.Check("SELECT "+ref.String(), apdu.SelectEF(ref.FID), apdu.SWOK)
 				}
 			}},
 		{ID: "JPKI-SEL-003", Title: "EFs of other APs and unknown FIDs are not found in the JPKI AP (6A82)", Spec: "§4, §5",
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppJPKI)
 				for _, fid := range []uint16{0x0011, 0x0014, 0x001C, 0x0030, 0x2F10} {
-					t.Check("SELECT absent EF", selectEF(fid), apdu.SWFileNotFound)
+					t.Check("SELECT absent EF", apdu.SelectEF(fid), apdu.SWFileNotFound)
 				}
 			}},
 		{ID: "JPKI-RD-001", Title: "the free certificates read the same with OpenSC's 4-byte probe, myna's 7-byte probe and Le=00 chunks", Spec: "§6.1",
@@ -72,9 +72,9 @@ func jpkiCases() []Case {
 			Run: func(t *T) {
 				t.Open(emulator.JPKIAuthCert)
 				size := len(t.ReadAs(stylePhysical))
-				t.Check("READ BINARY at the file size", readBinary(size, 1), apdu.SWWrongOffset)
-				t.Check("READ BINARY at 7FFF", readBinary(maxOffset, 1), apdu.SWWrongOffset)
-				r := t.Check("READ BINARY of the last 10 bytes with Le=00", readBinary(size-10, apdu.MaxShortNe), apdu.SWOK)
+				t.Check("READ BINARY at the file size", apdu.ReadBinary(size, 1), apdu.SWWrongOffset)
+				t.Check("READ BINARY at 7FFF", apdu.ReadBinary(maxOffset, 1), apdu.SWWrongOffset)
+				r := t.Check("READ BINARY of the last 10 bytes with Le=00", apdu.ReadBinary(size-10, apdu.MaxShortNe), apdu.SWOK)
 				if len(r.Data) != 10 {
 					t.Errorf("Le=00 at 10 bytes before the end returned %d bytes, want 10", len(r.Data))
 				}
@@ -119,7 +119,7 @@ func jpkiCases() []Case {
 			Kinds: signCertKinds,
 			Run: func(t *T) {
 				t.Open(emulator.JPKISignCert)
-				t.Check("READ BINARY 0001 (OpenSC probe)", readBinary(0, 4), apdu.SWSecurityNotSatisfied)
+				t.Check("READ BINARY 0001 (OpenSC probe)", apdu.ReadBinary(0, 4), apdu.SWSecurityNotSatisfied)
 			}},
 		{ID: "JPKI-RD-009", Title: "after the sign password the sign certificate reads, chains to the sign CA and is for non-repudiation", Spec: "§4.1, §6.2, §10",
 			Kinds: signCertKinds, Needs: []emulator.FileRef{emulator.JPKISignPassword},
@@ -138,14 +138,14 @@ func jpkiCases() []Case {
 			Kinds: noSignCertKinds,
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppJPKI)
-				if r := t.Check("SELECT 0001", selectEF(emulator.JPKISignCert.FID), apdu.SWOK, apdu.SWFileNotFound); r.SW == apdu.SWOK {
-					t.Check("READ BINARY 0001", readBinary(0, 4), apdu.SWSecurityNotSatisfied)
+				if r := t.Check("SELECT 0001", apdu.SelectEF(emulator.JPKISignCert.FID), apdu.SWOK, apdu.SWFileNotFound); r.SW == apdu.SWOK {
+					t.Check("READ BINARY 0001", apdu.ReadBinary(0, 4), apdu.SWSecurityNotSatisfied)
 				}
 			}},
 		{ID: "JPKI-RD-011", Title: "READ BINARY of a private-key EF is refused", Spec: "§8, §13.2",
 			Run: func(t *T) {
 				t.Open(emulator.JPKIAuthKey)
-				t.Check("READ BINARY 0017", readBinary(0, 4), apdu.SWIncompatibleFile, apdu.SWSecurityNotSatisfied)
+				t.Check("READ BINARY 0017", apdu.ReadBinary(0, 4), apdu.SWIncompatibleFile, apdu.SWSecurityNotSatisfied)
 			}},
 		{ID: "JPKI-RD-012", Title: "the auth certificate is valid now", Spec: "§10",
 			Kinds: validCertKinds,
@@ -173,7 +173,7 @@ func jpkiCases() []Case {
 		{ID: "JPKI-SIG-002", Title: "signing without the PIN answers 6982", Spec: "§5.1, §8",
 			Run: func(t *T) {
 				t.Open(emulator.JPKIAuthKey)
-				t.Check("sign without PIN", signCmd(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
+				t.Check("sign without PIN", apdu.ComputeSignature(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
 			}},
 		{ID: "JPKI-SIG-003", Title: "an unknown signature scheme P1 answers 6A86", Spec: "§5.1",
 			Needs: []emulator.FileRef{emulator.JPKIAuthPIN},
@@ -181,7 +181,7 @@ func jpkiCases() []Case {
 				t.SelectAP(emulator.AppJPKI)
 				t.Unlock(emulator.JPKIAuthPIN)
 				t.SelectEF(emulator.JPKIAuthKey.FID)
-				t.Check("sign with P1=06", signCmd(0x06, digestInfo(testMessage)), apdu.SWIncorrectP1P2)
+				t.Check("sign with P1=06", apdu.ComputeSignature(0x06, digestInfo(testMessage)), apdu.SWIncorrectP1P2)
 			}},
 		{ID: "JPKI-SIG-004", Title: "signing input longer than 245 bytes with P1=00 is refused (6700 or 6985)", Spec: "§5.1",
 			Needs: []emulator.FileRef{emulator.JPKIAuthPIN},
@@ -189,7 +189,7 @@ func jpkiCases() []Case {
 				t.SelectAP(emulator.AppJPKI)
 				t.Unlock(emulator.JPKIAuthPIN)
 				t.SelectEF(emulator.JPKIAuthKey.FID)
-				t.Check("sign 246 bytes", signCmd(0x00, make([]byte, 246)), apdu.SWWrongLength, apdu.SWConditionsNotMet)
+				t.Check("sign 246 bytes", apdu.ComputeSignature(0x00, make([]byte, 246)), apdu.SWWrongLength, apdu.SWConditionsNotMet)
 			}},
 		{ID: "JPKI-SIG-005", Title: "after the sign password the sign key signs verifiably with the sign certificate", Spec: "§5.1, §6.3",
 			Kinds: signCertKinds, Needs: []emulator.FileRef{emulator.JPKISignPassword},
@@ -210,11 +210,11 @@ func jpkiCases() []Case {
 				t.SelectAP(emulator.AppJPKI)
 				t.Unlock(emulator.JPKIAuthPIN)
 				t.SelectEF(emulator.JPKISignKey.FID)
-				t.Check("sign key after the auth PIN", signCmd(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
+				t.Check("sign key after the auth PIN", apdu.ComputeSignature(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
 				t.SelectAP(emulator.AppJPKI)
 				t.Unlock(emulator.JPKISignPassword)
 				t.SelectEF(emulator.JPKIAuthKey.FID)
-				t.Check("auth key after the sign password", signCmd(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
+				t.Check("auth key after the sign password", apdu.ComputeSignature(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
 			}},
 		{ID: "JPKI-SIG-007", Title: "signature schemes P1=01..05 (bare hash, SHA-256 DigestInfo, PSS) verify with the auth certificate", Spec: "§5.1",
 			Needs: []emulator.FileRef{emulator.JPKIAuthPIN},
@@ -247,7 +247,7 @@ func jpkiCases() []Case {
 				t.Unlock(emulator.JPKIAuthPIN)
 				t.SelectAP(emulator.AppJPKI)
 				t.SelectEF(emulator.JPKIAuthKey.FID)
-				t.Check("sign after re-SELECT", signCmd(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
+				t.Check("sign after re-SELECT", apdu.ComputeSignature(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
 			}},
 		{ID: "JPKI-SEC-002", Title: "a card reset ends the session: signing right after it fails, and after re-selecting JPKI answers 6982", Spec: "§7.2",
 			Needs: []emulator.FileRef{emulator.JPKIAuthPIN},
@@ -256,12 +256,12 @@ func jpkiCases() []Case {
 				t.Unlock(emulator.JPKIAuthPIN)
 				t.SelectEF(emulator.JPKIAuthKey.FID)
 				t.Reset()
-				if r := t.Send(signCmd(0x00, digestInfo(testMessage))); r.SW == apdu.SWOK {
+				if r := t.Send(apdu.ComputeSignature(0x00, digestInfo(testMessage))); r.SW == apdu.SWOK {
 					t.Errorf("sign right after reset, without SELECT: got SW %v, want an error", r.SW)
 				}
 				t.SelectAP(emulator.AppJPKI)
 				t.SelectEF(emulator.JPKIAuthKey.FID)
-				t.Check("sign after reset and SELECT", signCmd(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
+				t.Check("sign after reset and SELECT", apdu.ComputeSignature(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
 			}},
 		{ID: "JPKI-SEC-003", Title: "selecting another AP and back clears the verified auth PIN", Spec: "§7.2",
 			Needs: []emulator.FileRef{emulator.JPKIAuthPIN},
@@ -271,14 +271,14 @@ func jpkiCases() []Case {
 				t.SelectAP(emulator.AppText)
 				t.SelectAP(emulator.AppJPKI)
 				t.SelectEF(emulator.JPKIAuthKey.FID)
-				t.Check("sign after SELECT text, JPKI", signCmd(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
+				t.Check("sign after SELECT text, JPKI", apdu.ComputeSignature(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
 			}},
 		{ID: "JPKI-SEC-004", Title: "OpenSC binds: empty VERIFY of 0018 and 001B both answer SW1=63", Spec: "§6.4, §11.2",
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppJPKI)
 				for _, ref := range []emulator.FileRef{emulator.JPKIAuthPIN, emulator.JPKISignPassword} {
 					t.SelectEF(ref.FID)
-					if r := t.Send(verifyCmd(nil)); r.SW.SW1() != 0x63 {
+					if r := t.Send(apdu.VerifyQuery(apdu.CurrentEF)); r.SW.SW1() != 0x63 {
 						t.Errorf("empty VERIFY of %v: got SW %v, OpenSC needs 63xx", ref, r.SW)
 					}
 				}

@@ -10,25 +10,24 @@ import (
 )
 
 func jukiCommonCases() []Case {
-	readRecord := func(rec, p2 byte) apdu.Command { return apdu.Command{INS: 0xB2, P1: rec, P2: p2, Ne: apdu.MaxShortNe} }
 	return []Case{
 		{ID: "JUKI-SEL-001", Title: "SELECT of the 住基 AP and of its EFs 0002 and 001C answers 9000", Spec: "§3, §4.4",
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppJuki)
-				t.Check("SELECT 0002", selectEF(0x0002), apdu.SWOK)
-				t.Check("SELECT 001C", selectEF(emulator.JukiPIN.FID), apdu.SWOK)
+				t.Check("SELECT 0002", apdu.SelectEF(0x0002), apdu.SWOK)
+				t.Check("SELECT 001C", apdu.SelectEF(emulator.JukiPIN.FID), apdu.SWOK)
 			}},
 		{ID: "COMMON-SEL-001", Title: "SELECT of the common AP and of its EFs 0001, 0002, 0019, 001C answers 9000", Spec: "§3, §4.5",
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppCommon)
 				for _, fid := range []uint16{0x0001, 0x0002, 0x0019, 0x001C} {
-					t.Check("SELECT", selectEF(fid), apdu.SWOK)
+					t.Check("SELECT", apdu.SelectEF(fid), apdu.SWOK)
 				}
 			}},
 		{ID: "COMMON-REC-001", Title: "READ RECORD 1 of SFI 1 (00 B2 01 0C) is 01 1C + serial(15) + municipality(5) + expiry YYYYMMDD", Spec: "§4.5, §5",
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppCommon)
-				r := t.Expect("READ RECORD 1, SFI 1", readRecord(1, 0x0C), apdu.SWOK)
+				r := t.Expect("READ RECORD 1, SFI 1", apdu.ReadRecord(1, 1, apdu.MaxShortNe), apdu.SWOK)
 				if len(r.Data) != 30 || r.Data[0] != 0x01 || r.Data[1] != 0x1C || !digits(r.Data[2:], 28) {
 					t.Fatalf("record 1 = % X, want 01 1C and 28 ASCII digits", r.Data)
 				}
@@ -37,16 +36,16 @@ func jukiCommonCases() []Case {
 		{ID: "COMMON-REC-002", Title: "READ RECORD of the current EF (P2=04) gives the same record; record 2 is not found (6A83)", Spec: "§4.5, §5, §8",
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppCommon)
-				bySFI := t.Expect("READ RECORD 1, SFI 1", readRecord(1, 0x0C), apdu.SWOK).Data
+				bySFI := t.Expect("READ RECORD 1, SFI 1", apdu.ReadRecord(1, 1, apdu.MaxShortNe), apdu.SWOK).Data
 				t.SelectEF(emulator.CommonSerial.FID)
-				cur := t.Expect("READ RECORD 1, current EF", readRecord(1, 0x04), apdu.SWOK).Data
+				cur := t.Expect("READ RECORD 1, current EF", apdu.ReadRecord(1, 0, apdu.MaxShortNe), apdu.SWOK).Data
 				t.Equal("record 1 by SFI vs current EF", bySFI, cur)
-				t.Check("READ RECORD 2", readRecord(2, 0x04), apdu.SWRecordNotFound)
+				t.Check("READ RECORD 2", apdu.ReadRecord(2, 0, apdu.MaxShortNe), apdu.SWRecordNotFound)
 			}},
 		{ID: "COMMON-IA-001", Title: "INTERNAL AUTHENTICATE with common 0019 needs no credential and is deterministic (256 bytes)", Spec: "§4.5, §5",
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppCommon)
-				ia := apdu.Command{INS: 0x88, P2: 0x80 | byte(emulator.CommonIAKey.FID), Data: bytes.Repeat([]byte{0x5A}, 16), Ne: apdu.MaxShortNe}
+				ia := apdu.InternalAuthenticate(apdu.KeyRef(emulator.CommonIAKey.FID), bytes.Repeat([]byte{0x5A}, 16))
 				a := t.Expect("INTERNAL AUTHENTICATE", ia, apdu.SWOK).Data
 				b := t.Expect("INTERNAL AUTHENTICATE again", ia, apdu.SWOK).Data
 				t.Equal("signature length", 256, len(a))
@@ -61,27 +60,22 @@ type keyInfo struct {
 	area string // ID prefix
 	n    int    // hundreds digit of the case numbers
 	name string
-	// change is the holder's change command for this key (card.md §5), or
-	// zero when the holder cannot change it.
-	change apdu.Command
+	// change builds the holder's change command for this key (card.md §5),
+	// or is nil when the holder cannot change it.
+	change func(p2 byte, newValue []byte) apdu.Command
 }
 
-var (
-	changeReference = apdu.Command{INS: 0x24, P1: 0x01, P2: 0x80}
-	changeKey       = apdu.Command{CLA: 0x80, INS: 0x32, P2: 0x80}
-)
-
 var keyTable = []keyInfo{
-	{emulator.JPKIAuthPIN, "JPKI", 1, "auth PIN", changeReference},
-	{emulator.JPKISignPassword, "JPKI", 2, "sign password", changeReference},
-	{emulator.TextPIN, "TEXT", 1, "text PIN", changeReference},
-	{emulator.TextPINA, "TEXT", 2, "text 照合番号A", apdu.Command{}},
-	{emulator.TextPINB, "TEXT", 3, "text 照合番号B", apdu.Command{}},
-	{emulator.VisualDOBKey, "VIS", 1, "visual birth-date key", apdu.Command{}},
-	{emulator.VisualPINB, "VIS", 2, "visual 照合番号B", apdu.Command{}},
-	{emulator.VisualPINA, "VIS", 3, "visual 照合番号A", apdu.Command{}},
-	{emulator.JukiPIN, "JUKI", 1, "住基 PIN", changeKey},
-	{emulator.CommonPIN, "COMMON", 1, "common PIN", changeKey},
+	{emulator.JPKIAuthPIN, "JPKI", 1, "auth PIN", apdu.ChangeReferenceData},
+	{emulator.JPKISignPassword, "JPKI", 2, "sign password", apdu.ChangeReferenceData},
+	{emulator.TextPIN, "TEXT", 1, "text PIN", apdu.ChangeReferenceData},
+	{emulator.TextPINA, "TEXT", 2, "text 照合番号A", nil},
+	{emulator.TextPINB, "TEXT", 3, "text 照合番号B", nil},
+	{emulator.VisualDOBKey, "VIS", 1, "visual birth-date key", nil},
+	{emulator.VisualPINB, "VIS", 2, "visual 照合番号B", nil},
+	{emulator.VisualPINA, "VIS", 3, "visual 照合番号A", nil},
+	{emulator.JukiPIN, "JUKI", 1, "住基 PIN", apdu.ChangeKey},
+	{emulator.CommonPIN, "COMMON", 1, "common PIN", apdu.ChangeKey},
 }
 
 // fullCounter re-selects ref's application (ending any verified state) and
@@ -141,16 +135,16 @@ func pinCases() []Case {
 					t.Reset()
 					t.SelectAP(k.ref.App)
 					t.Open(k.ref)
-					t.Check("empty VERIFY once blocked", verifyCmd(nil), apdu.RetriesLeft(0), apdu.SWAuthBlocked)
+					t.Check("empty VERIFY once blocked", apdu.VerifyQuery(apdu.CurrentEF), apdu.RetriesLeft(0), apdu.SWAuthBlocked)
 				}},
 		)
-		if k.change.INS == 0 {
+		if k.change == nil {
 			continue
 		}
 		cs = append(cs, Case{ID: id(5), Title: "changing the " + k.name + " needs it verified first, refuses a malformed value, and the new value then verifies", Spec: "§5, §13.4",
 			Class: Destructive, Needs: needs,
 			Run: func(t *T) {
-				to := func(v []byte) apdu.Command { c := k.change; c.Data = v; return c }
+				to := func(v []byte) apdu.Command { return k.change(apdu.CurrentEF, v) }
 				t.SelectAP(k.ref.App)
 				t.SelectEF(k.ref.FID)
 				t.Equal("change before VERIFY", apdu.SWSecurityNotSatisfied, t.Change(to(t.Wrong(k.ref))))

@@ -110,16 +110,16 @@ func textCases() []Case {
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppText)
 				for _, fid := range []uint16{1, 2, 3, 4, 5, 6, 7, 0x11, 0x12, 0x14, 0x15} {
-					t.Check("SELECT", selectEF(fid), apdu.SWOK)
+					t.Check("SELECT", apdu.SelectEF(fid), apdu.SWOK)
 				}
-				t.Check("SELECT JPKI's 000A in the text AP", selectEF(0x000A), apdu.SWFileNotFound)
+				t.Check("SELECT JPKI's 000A in the text AP", apdu.SelectEF(0x000A), apdu.SWFileNotFound)
 			}},
 		{ID: "TEXT-RD-001", Title: "the text AP's CV certificate 0004 is free: 568 bytes 7F 21 82 02 33 with an RSA-2048 key", Spec: "§4.2, §9",
 			Run: func(t *T) { t.cvCert(emulator.TextCVCert) }},
 		{ID: "TEXT-RD-002", Title: "basic info 0005 is free and reads as 256 bytes (myna ReadBasicInfo) holding FF 40 82 00 9F", Spec: "§4.2, §9",
 			Run: func(t *T) {
 				t.Open(emulator.TextBasicInfo)
-				r := t.Expect("READ BINARY 0005 Le=00", readBinary(0, apdu.MaxShortNe), apdu.SWOK)
+				r := t.Expect("READ BINARY 0005 Le=00", apdu.ReadBinary(0, apdu.MaxShortNe), apdu.SWOK)
 				t.Equal("0005 length", 256, len(r.Data))
 				t.Equal("0005 header", []byte{0xFF, 0x40, 0x82, 0x00, 0x9F}, r.Data[:min(5, len(r.Data))])
 				rec := t.object("text 0005", r.Data)
@@ -133,7 +133,7 @@ func textCases() []Case {
 				t.SelectAP(emulator.AppText)
 				t.Unlock(emulator.TextPIN)
 				t.SelectEF(emulator.TextMyNumber.FID)
-				b := t.Expect("READ BINARY 0001 Le=11", readBinary(0, 0x11), apdu.SWOK).Data
+				b := t.Expect("READ BINARY 0001 Le=11", apdu.ReadBinary(0, 0x11), apdu.SWOK).Data
 				if len(b) != 17 || !bytes.Equal(b[:3], []byte{0xFF, 0x10, 0x0C}) || !bytes.Equal(b[15:], []byte{0xFF, 0xFF}) {
 					t.Fatalf("text 0001 = % X, want FF 10 0C, 12 digits, FF FF", b)
 				}
@@ -152,7 +152,7 @@ func textCases() []Case {
 				rec, _ := t.textAttributes()
 				if l := rec.Header[len(rec.Header)-1]; len(rec.Header) == 3 && l < 0x80 {
 					// nfcpy and tex2e read one length byte at offset 2 (card.md §9).
-					n := t.Expect("READ BINARY 0002 at 2, Le 1", readBinary(2, 1), apdu.SWOK).Data
+					n := t.Expect("READ BINARY 0002 at 2, Le 1", apdu.ReadBinary(2, 1), apdu.SWOK).Data
 					t.Equal("length byte at offset 2", []byte{l}, n)
 				}
 			}},
@@ -178,7 +178,7 @@ func textCases() []Case {
 		{ID: "TEXT-PIN-401", Title: "key 0012 is blocked on every card: empty VERIFY 63C0 (or 6984)", Spec: "§4.2, §7.2",
 			Run: func(t *T) {
 				t.Open(emulator.TextBlockedKey)
-				t.Check("empty VERIFY of text 0012", verifyCmd(nil), apdu.RetriesLeft(0), apdu.SWAuthBlocked)
+				t.Check("empty VERIFY of text 0012", apdu.VerifyQuery(apdu.CurrentEF), apdu.RetriesLeft(0), apdu.SWAuthBlocked)
 			}},
 	}
 }
@@ -189,7 +189,7 @@ func visualCases() []Case {
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppVisual)
 				for _, fid := range []uint16{1, 2, 3, 4, 5, 0x11, 0x12, 0x13} {
-					t.Check("SELECT", selectEF(fid), apdu.SWOK)
+					t.Check("SELECT", apdu.SelectEF(fid), apdu.SWOK)
 				}
 			}},
 		{ID: "VIS-RD-001", Title: "basic info 0003 is free: FF 30 {DF31 4 B, DF32 16 B, DF33 1 B, DF34 municipality code}", Spec: "§4.3",

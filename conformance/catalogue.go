@@ -62,7 +62,7 @@ func (t *T) rsaKey(c *x509.Certificate) *rsa.PublicKey {
 // sign sends 80 2A p1 80 with the current EF as key and expects a 256-byte
 // signature.
 func (t *T) sign(p1 byte, data []byte) []byte {
-	r := t.Expect("COMPUTE SIGNATURE", signCmd(p1, data), apdu.SWOK)
+	r := t.Expect("COMPUTE SIGNATURE", apdu.ComputeSignature(p1, data), apdu.SWOK)
 	if len(r.Data) != 256 {
 		t.Fatalf("COMPUTE SIGNATURE: got %d bytes, want 256 (RSA-2048)", len(r.Data))
 	}

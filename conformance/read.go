@@ -30,7 +30,7 @@ func (t *T) ReadBinary(off, ne int) apdu.Response {
 	if off < 0 || off > maxOffset || ne < 1 || ne > apdu.MaxShortNe {
 		t.Fatalf("internal: READ BINARY offset %d Le %d out of range", off, ne)
 	}
-	return t.Send(readBinary(off, ne))
+	return t.Send(apdu.ReadBinary(off, ne))
 }
 
 // chunk reads n bytes at off, expecting the card to return all of them.

@@ -45,9 +45,10 @@ func Harmless(cmd []byte) bool {
 		return false
 	}
 	switch cmd[1] {
-	case 0xA4, 0xB0, 0xB1, 0xB2, 0xCA, 0x84, 0xC0, 0x2A, 0x88:
+	case apdu.INSSelect, apdu.INSReadBinary, apdu.INSReadBinary | 1, apdu.INSReadRecord, apdu.INSGetData,
+		apdu.INSGetChallenge, apdu.INSGetResponse, apdu.INSComputeSignature, apdu.INSInternalAuthenticate:
 		return true
-	case 0x20:
+	case apdu.INSVerify:
 		return len(cmd) == 4
 	}
 	return false
@@ -189,9 +190,9 @@ func (g *Generator) secret(ref emulator.FileRef) []byte {
 // keyP2 addresses a key by the current EF (80) or by SFI (80|SFI).
 func (g *Generator) keyP2(fid uint16) byte {
 	if g.rng.IntN(3) == 0 {
-		return 0x80 | byte(fid&0x1F)
+		return apdu.KeyRef(fid)
 	}
-	return 0x80
+	return apdu.CurrentEF
 }
 
 // command builds one well-formed command from the grammar of card.md §5.
@@ -199,46 +200,47 @@ func (g *Generator) command() Step {
 	c := apdu.Command{}
 	switch g.rng.IntN(16) {
 	case 0, 1: // SELECT AP
-		c = apdu.Command{INS: 0xA4, P1: 0x04, P2: 0x0C, Data: g.app().AID()}
+		c = apdu.SelectAID(g.app().AID())
 		switch g.rng.IntN(6) {
 		case 0:
-			c.P2, c.Ne = 0x00, apdu.MaxShortNe
+			c = apdu.SelectAIDFCI(c.Data, apdu.MaxShortNe)
 		case 1:
-			c.P2, c.Ne, c.Data = 0x00, apdu.MaxShortNe, c.Data[:1+g.rng.IntN(len(c.Data)-1)]
+			c = apdu.SelectAIDFCI(c.Data[:1+g.rng.IntN(len(c.Data)-1)], apdu.MaxShortNe)
 		case 2:
 			c.Data = ispAID
 		}
 	case 2, 3: // SELECT EF
 		fid := g.fid()
-		c = apdu.Command{INS: 0xA4, P1: 0x02, P2: 0x0C, Data: []byte{byte(fid >> 8), byte(fid)}}
+		c = apdu.SelectEF(fid)
 		if g.rng.IntN(6) == 0 {
 			c.P1, c.P2 = g.pick(0x00, 0x01, 0x08, 0x09), g.pick(0x00, 0x04, 0x0C)
 		}
 	case 4: // SELECT MF
-		c = apdu.Command{INS: 0xA4}
+		c = apdu.SelectMF()
 		if g.rng.IntN(2) == 0 {
-			c.Data = []byte{0x3F, 0x00}
+			c.Data = apdu.FID(0x3F00)
 		}
 	case 5, 6, 7: // READ BINARY
 		off := g.offset()
-		c = apdu.Command{INS: 0xB0, P1: byte(off>>8) & 0x7F, P2: byte(off)}
+		c = apdu.ReadBinary(off, 0)
 		if g.rng.IntN(4) == 0 {
-			c.P1, c.P2 = 0x80|byte(g.fid()&0x1F), byte(off)
+			c = apdu.ReadBinarySFI(byte(g.fid()), byte(off), 0)
 		}
 		c.Ne, c.Extended = g.le()
 	case 8: // READ RECORD
-		c = apdu.Command{INS: 0xB2, P1: byte(g.rng.IntN(4)), P2: g.pick(0x04, 0x0C, 0x14, 0x05, 0x0D), Ne: apdu.MaxShortNe}
+		c = apdu.ReadRecord(byte(g.rng.IntN(4)), 0, apdu.MaxShortNe)
+		c.P2 = g.pick(0x04, 0x0C, 0x14, 0x05, 0x0D)
 	case 9, 10: // VERIFY
 		ref := g.key()
-		c = apdu.Command{INS: 0x20, P2: g.keyP2(ref.FID)}
+		c = apdu.VerifyQuery(g.keyP2(ref.FID))
 		if g.rng.IntN(3) > 0 {
-			c.Data = g.secret(ref)
+			c = apdu.Verify(c.P2, g.secret(ref))
 		}
 	case 11: // CHANGE REFERENCE DATA / CHANGE KEY
 		ref := g.key()
-		c = apdu.Command{INS: 0x24, P1: 0x01, P2: g.keyP2(ref.FID), Data: g.secret(ref)}
+		c = apdu.ChangeReferenceData(g.keyP2(ref.FID), g.secret(ref))
 		if g.rng.IntN(3) == 0 {
-			c.CLA, c.INS, c.P1 = 0x80, 0x32, 0x00
+			c = apdu.ChangeKey(c.P2, c.Data)
 		}
 	case 12: // COMPUTE DIGITAL SIGNATURE / INTERNAL AUTHENTICATE
 		n := []int{1, 32, 51, 83, 245, 246, 255}[g.rng.IntN(7)]
@@ -246,27 +248,28 @@ func (g *Generator) command() Step {
 		for len(data) < n {
 			data = append(data, byte(len(data)))
 		}
-		c = apdu.Command{CLA: 0x80, INS: 0x2A, P1: byte(g.rng.IntN(7)), P2: g.pick(0x80, 0x97, 0x9A, 0x00, 0x93), Data: data[:n], Ne: apdu.MaxShortNe}
+		c = apdu.ComputeSignature(byte(g.rng.IntN(7)), data[:n])
+		c.P2 = g.pick(0x80, 0x97, 0x9A, 0x00, 0x93)
 		if g.rng.IntN(4) == 0 {
-			c.CLA, c.INS, c.P1, c.P2 = 0x00, 0x88, 0x00, g.pick(0x80, 0x97, 0x99, 0x9A)
+			c = apdu.InternalAuthenticate(g.pick(0x80, 0x97, 0x99, 0x9A), c.Data)
 		}
 	case 13: // GET CHALLENGE / GET RESPONSE
-		c = apdu.Command{INS: g.pick(0x84, 0x84, 0xC0)}
+		c = apdu.Command{INS: g.pick(apdu.INSGetChallenge, apdu.INSGetChallenge, apdu.INSGetResponse)}
 		c.Ne, c.Extended = g.le()
 	case 14: // GET DATA
 		tag := getDataTags[g.rng.IntN(len(getDataTags))]
-		c = apdu.Command{INS: 0xCA, P1: byte(tag >> 8), P2: byte(tag)}
+		c = apdu.GetData(tag, 0)
 		c.Ne, c.Extended = g.le()
 	case 15: // proprietary and unknown instructions
 		switch g.rng.IntN(4) {
 		case 0:
-			c = apdu.Command{CLA: 0x80, INS: 0xAE, Data: make([]byte, 256), Extended: true}
+			c = apdu.Command{CLA: apdu.CLAProprietary, INS: apdu.INSSetSessionKey, Data: make([]byte, 256), Extended: true}
 		case 1:
-			c = apdu.Command{CLA: 0x80, INS: 0xA2, P1: g.pick(0x00, 0x80), P2: g.pick(0x00, 0xAE, 0xB6), Data: make([]byte, 307), Extended: true}
+			c = apdu.Command{CLA: apdu.CLAProprietary, INS: apdu.INSVerifyCertificate, P1: g.pick(0x00, 0x80), P2: g.pick(0x00, 0xAE, 0xB6), Data: make([]byte, 307), Extended: true}
 		case 2:
-			c = apdu.Command{CLA: 0x80, INS: 0xFC}
+			c = apdu.Command{CLA: apdu.CLAProprietary, INS: apdu.INSLastCommand}
 		default:
-			c = apdu.Command{CLA: g.pick(0x00, 0x80), INS: byte(g.rng.UintN(256)), P1: byte(g.rng.UintN(256)), P2: byte(g.rng.UintN(256))}
+			c = apdu.Command{CLA: g.pick(apdu.CLAInterindustry, apdu.CLAProprietary), INS: byte(g.rng.UintN(256)), P1: byte(g.rng.UintN(256)), P2: byte(g.rng.UintN(256))}
 		}
 	}
 	return Step{Cmd: c.Bytes()}

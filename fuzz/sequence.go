@@ -54,17 +54,20 @@ func wrongShape(ref emulator.FileRef) string {
 	return "0000"
 }
 
-func cmd(cla, ins, p1, p2 byte, data []byte, ne int) Step {
-	return Step{Cmd: apdu.Command{CLA: cla, INS: ins, P1: p1, P2: p2, Data: data, Ne: ne}.Bytes()}
-}
+func step(c apdu.Command) Step { return Step{Cmd: c.Bytes()} }
 
-func selectApp(a emulator.App) Step { return cmd(0x00, 0xA4, 0x04, 0x0C, a.AID(), 0) }
-func selectEF(fid uint16) Step {
-	return cmd(0x00, 0xA4, 0x02, 0x0C, []byte{byte(fid >> 8), byte(fid)}, 0)
+func selectApp(a emulator.App) Step { return step(apdu.SelectAID(a.AID())) }
+func selectEF(fid uint16) Step      { return step(apdu.SelectEF(fid)) }
+func readBinary(off, ne int) Step   { return step(apdu.ReadBinary(off, ne)) }
+func verifyQuery() Step             { return step(apdu.VerifyQuery(apdu.CurrentEF)) }
+func verify(v []byte) Step          { return step(apdu.Verify(apdu.CurrentEF, v)) }
+
+// sign signs sha256DigestInfo with the key p2 names, as JPKI clients do.
+func sign(p2 byte) Step {
+	c := apdu.ComputeSignature(apdu.SignPKCS1, sha256DigestInfo)
+	c.P2 = p2
+	return step(c)
 }
-func readBinary(off, ne int) Step { return cmd(0x00, 0xB0, byte(off>>8), byte(off), nil, ne) }
-func verifyQuery() Step           { return cmd(0x00, 0x20, 0x00, 0x80, nil, 0) }
-func verify(v []byte) Step        { return cmd(0x00, 0x20, 0x00, 0x80, v, 0) }
 
 // sha256DigestInfo is a DER DigestInfo for SHA-256 over an all-zero hash,
 // the 51-byte input every JPKI client signs (card.md §5.1).
@@ -90,10 +93,10 @@ func ClientSequences(sec Secrets) []Sequence {
 		{"6.2 sign cert without password", []Step{selectApp(emulator.AppJPKI), selectEF(0x0001), readBinary(0, 4)}},
 		{"6.1 myna 7-byte probe", []Step{selectApp(emulator.AppJPKI), selectEF(0x000A), readBinary(0, 7), readBinary(7, 255)}},
 		{"6.3 sign with auth key", append(append([]Step{selectApp(emulator.AppJPKI)}, verifyRef(emulator.JPKIAuthPIN)...),
-			selectEF(0x0017), cmd(0x80, 0x2A, 0x00, 0x80, sha256DigestInfo, 256))},
+			selectEF(0x0017), sign(apdu.CurrentEF))},
 		{"6.3 sign with sign key", append(append([]Step{selectApp(emulator.AppJPKI)}, verifyRef(emulator.JPKISignPassword)...),
-			selectEF(0x001A), cmd(0x80, 0x2A, 0x00, 0x80, sha256DigestInfo, 256))},
-		{"6.3 sign without PIN (SFI)", []Step{selectApp(emulator.AppJPKI), cmd(0x80, 0x2A, 0x00, 0x97, sha256DigestInfo, 256)}},
+			selectEF(0x001A), sign(apdu.CurrentEF))},
+		{"6.3 sign without PIN (SFI)", []Step{selectApp(emulator.AppJPKI), sign(apdu.KeyRef(0x0017))}},
 		{"6.4 OpenSC bind: PIN status", []Step{selectApp(emulator.AppJPKI), selectEF(0x0018), verifyQuery(), selectEF(0x001B), verifyQuery(),
 			selectEF(0x0006), readBinary(0, 32), selectEF(0x0008), readBinary(0, 3)}},
 		{"6.4 myna pin status", []Step{selectApp(emulator.AppText), selectEF(0x0011), verifyQuery(), selectEF(0x0014), verifyQuery(), selectEF(0x0015), verifyQuery(),
@@ -108,13 +111,13 @@ func ClientSequences(sec Secrets) []Sequence {
 			selectEF(0x0002), readBinary(0, 7), selectEF(0x0005), readBinary(0, 7))},
 		{"wrong PINs to blocking", []Step{selectApp(emulator.AppJPKI), selectEF(0x0018), verifyQuery(), verify([]byte("0000")), verify([]byte("0001")),
 			verify([]byte("0002")), verify([]byte("0003")), verifyQuery(), verify(sec.value(emulator.JPKIAuthPIN))}},
-		{"common AP record and juki PIN", []Step{selectApp(emulator.AppCommon), cmd(0x00, 0xB2, 0x01, 0x0C, nil, 256), selectEF(0x001C), verifyQuery(),
-			selectApp(emulator.AppJuki), selectEF(0x001C), verifyQuery(), verify(sec.value(emulator.JukiPIN)), cmd(0x80, 0x32, 0x00, 0x80, sec.value(emulator.JukiPIN), 0)}},
-		{"MF probes", []Step{cmd(0x00, 0xA4, 0x00, 0x00, nil, 0), selectEF(0x3F00), cmd(0x00, 0x84, 0x00, 0x00, nil, 8), cmd(0x00, 0xCA, 0x00, 0x45, nil, 256),
-			cmd(0x00, 0xCA, 0x5F, 0x51, nil, 256), cmd(0x80, 0xFC, 0x00, 0x00, nil, 0), cmd(0x00, 0xA4, 0x04, 0x00, ispAID, 256),
-			cmd(0x00, 0xA4, 0x04, 0x00, emulator.AppText.AID()[:7], 256)}},
+		{"common AP record and juki PIN", []Step{selectApp(emulator.AppCommon), step(apdu.ReadRecord(1, 1, apdu.MaxShortNe)), selectEF(0x001C), verifyQuery(),
+			selectApp(emulator.AppJuki), selectEF(0x001C), verifyQuery(), verify(sec.value(emulator.JukiPIN)), step(apdu.ChangeKey(apdu.CurrentEF, sec.value(emulator.JukiPIN)))}},
+		{"MF probes", []Step{step(apdu.SelectMF()), selectEF(0x3F00), step(apdu.GetChallenge(8)), step(apdu.GetData(0x0045, apdu.MaxShortNe)),
+			step(apdu.GetData(0x5F51, apdu.MaxShortNe)), step(apdu.Command{CLA: apdu.CLAProprietary, INS: apdu.INSLastCommand}), step(apdu.SelectAIDFCI(ispAID, apdu.MaxShortNe)),
+			step(apdu.SelectAIDFCI(emulator.AppText.AID()[:7], apdu.MaxShortNe))}},
 		{"change auth PIN", append(append([]Step{selectApp(emulator.AppJPKI)}, verifyRef(emulator.JPKIAuthPIN)...),
-			cmd(0x00, 0x24, 0x01, 0x80, sec.value(emulator.JPKIAuthPIN), 0), Step{Reset: true}, selectApp(emulator.AppJPKI), selectEF(0x0018), verifyQuery())},
+			step(apdu.ChangeReferenceData(apdu.CurrentEF, sec.value(emulator.JPKIAuthPIN))), Step{Reset: true}, selectApp(emulator.AppJPKI), selectEF(0x0018), verifyQuery())},
 	}
 	return seqs
 }

@@ -37,7 +37,7 @@ func runAPDU(e *env, args []string) error {
 	}
 	defer unlock()
 	for _, cmd := range cmds {
-		fmt.Fprintf(e.stdout, "> %s\n  %s\n", emulator.Describe(cmd, card.Selected()), redactedHex(cmd))
+		fmt.Fprintf(e.stdout, "> %s\n  %s\n", emulator.Describe(cmd, card.Selected()), apdu.Redact(cmd))
 		r, err := apdu.ParseResponse(card.Transmit(cmd))
 		if err != nil {
 			return err
@@ -48,24 +48,4 @@ func runAPDU(e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "< %s\n", r.SW.String())
 	}
 	return nil
-}
-
-// redactedHex prints a command in hex with the data of VERIFY and the PIN
-// change commands masked, so a trace never shows a secret.
-func redactedHex(b []byte) string {
-	cmd, err := apdu.ParseCommand(b)
-	if err != nil && len(b) > 4 {
-		// A malformed VERIFY still carries the PIN; unparsed, no body is
-		// known to be harmless.
-		return fmt.Sprintf("%X %s", b[:4], strings.Repeat("**", len(b)-4))
-	}
-	secret := err == nil && len(cmd.Data) > 0 &&
-		(cmd.CLA&0x80 == 0 && (cmd.INS == 0x20 || cmd.INS == 0x24) || cmd.CLA&0x80 != 0 && cmd.INS == 0x32)
-	if !secret {
-		return fmt.Sprintf("%X", b)
-	}
-	masked := cmd
-	masked.Data = nil
-	head := masked.Bytes()[:4]
-	return fmt.Sprintf("%X %02X %s", head, len(cmd.Data), strings.Repeat("**", len(cmd.Data)))
 }

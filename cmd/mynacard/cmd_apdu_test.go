@@ -24,7 +24,7 @@ func TestAPDUCommand(t *testing.T) {
 	for _, want := range []string{
 		"> SELECT AP jpki", "< 9000 (OK)",
 		"> SELECT EF jpki/0018 (auth PIN)",
-		"> VERIFY current EF data 4 bytes [REDACTED]", "00200080 04 ********", "< 63C2 (verification failed, 2 tries left)",
+		"> VERIFY current EF data 4 bytes [REDACTED]", "00 20 00 80 04 ** ** ** **", "< 63C2 (verification failed, 2 tries left)",
 		"> VERIFY current EF (retry query)",
 		"> READ BINARY offset 0 Le 4", "< 3082",
 	} {

@@ -3,7 +3,6 @@ package main
 import (
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"strings"
@@ -29,42 +28,39 @@ type demoStep struct {
 	build func(p profile.Persona) []byte
 }
 
-func fixed(hexAPDU string) func(profile.Persona) []byte {
-	b, err := hex.DecodeString(strings.ReplaceAll(hexAPDU, " ", ""))
-	if err != nil {
-		panic("demo step " + hexAPDU + ": " + err.Error())
-	}
+func fixed(c apdu.Command) func(profile.Persona) []byte {
+	b := c.Bytes()
 	return func(profile.Persona) []byte { return b }
 }
 
 func verify(secret func(p profile.Persona) string) func(profile.Persona) []byte {
 	return func(p profile.Persona) []byte {
-		return apdu.Command{INS: 0x20, P2: 0x80, Data: []byte(secret(p))}.Bytes()
+		return apdu.Verify(apdu.CurrentEF, []byte(secret(p))).Bytes()
 	}
 }
 
 // demoSequence is what a JPKI login client, a reception app reading the card
 // face, and OpenSC's PIN-status probe send (card.md §6.1–6.6).
 var demoSequence = []demoStep{
-	{"SELECT JPKI AP", fixed("00A4040C0AD392F000260100000001")},
-	{"SELECT EF 0008 (certificate availability)", fixed("00A4020C020008")},
-	{"READ BINARY 3 bytes", fixed("00B0000003")},
-	{"SELECT EF 000A (auth certificate)", fixed("00A4020C02000A")},
-	{"READ BINARY 4-byte length probe (OpenSC)", fixed("00B0000004")},
-	{"SELECT EF 0018 (auth PIN)", fixed("00A4020C020018")},
-	{"VERIFY empty: tries left", fixed("00200080")},
+	{"SELECT JPKI AP", fixed(apdu.SelectAID(emulator.AppJPKI.AID()))},
+	{"SELECT EF 0008 (certificate availability)", fixed(apdu.SelectEF(0x0008))},
+	{"READ BINARY 3 bytes", fixed(apdu.ReadBinary(0, 3))},
+	{"SELECT EF 000A (auth certificate)", fixed(apdu.SelectEF(0x000A))},
+	{"READ BINARY 4-byte length probe (OpenSC)", fixed(apdu.ReadBinary(0, 4))},
+	{"SELECT EF 0018 (auth PIN)", fixed(apdu.SelectEF(0x0018))},
+	{"VERIFY empty: tries left", fixed(apdu.VerifyQuery(apdu.CurrentEF))},
 	{"VERIFY auth PIN", verify(func(p profile.Persona) string { return p.AuthPIN })},
-	{"SELECT EF 0017 (auth key)", fixed("00A4020C020017")},
+	{"SELECT EF 0017 (auth key)", fixed(apdu.SelectEF(0x0017))},
 	{"COMPUTE SIGNATURE over a SHA-256 DigestInfo", func(profile.Persona) []byte {
 		di := apdu.SHA256DigestInfo(sha256.Sum256([]byte("mynacard demo")))
-		return apdu.Command{CLA: 0x80, INS: 0x2A, P2: 0x80, Data: di, Ne: 256}.Bytes()
+		return apdu.ComputeSignature(apdu.SignPKCS1, di).Bytes()
 	}},
-	{"SELECT EF 001B (sign password)", fixed("00A4020C02001B")},
-	{"VERIFY empty: tries left", fixed("00200080")},
-	{"SELECT EF 0001 (sign certificate)", fixed("00A4020C020001")},
-	{"READ BINARY 4 bytes without password", fixed("00B0000004")},
-	{"SELECT 券面事項確認AP", fixed("00A4040C0AD3921000310001010402")},
-	{"SELECT EF 0012 (照合番号B)", fixed("00A4020C020012")},
+	{"SELECT EF 001B (sign password)", fixed(apdu.SelectEF(0x001B))},
+	{"VERIFY empty: tries left", fixed(apdu.VerifyQuery(apdu.CurrentEF))},
+	{"SELECT EF 0001 (sign certificate)", fixed(apdu.SelectEF(0x0001))},
+	{"READ BINARY 4 bytes without password", fixed(apdu.ReadBinary(0, 4))},
+	{"SELECT 券面事項確認AP", fixed(apdu.SelectAID(emulator.AppVisual.AID()))},
+	{"SELECT EF 0012 (照合番号B)", fixed(apdu.SelectEF(0x0012))},
 	{"VERIFY 照合番号B", verify(func(p profile.Persona) string {
 		b, err := profile.CollationB(p.BirthDate, p.CardExpiry, p.SecurityCode)
 		if err != nil {
@@ -72,8 +68,8 @@ var demoSequence = []demoStep{
 		}
 		return b
 	})},
-	{"SELECT EF 0002 (card face)", fixed("00A4020C020002")},
-	{"READ BINARY 7-byte header (myna)", fixed("00B0000007")},
+	{"SELECT EF 0002 (card face)", fixed(apdu.SelectEF(0x0002))},
+	{"READ BINARY 7-byte header (myna)", fixed(apdu.ReadBinary(0, 7))},
 }
 
 func runDemo(e *env, args []string) error {
@@ -173,7 +169,7 @@ func demoAnswer(cmd, resp []byte) string {
 		return sw
 	case len(r.Data) <= 8:
 		return fmt.Sprintf("%X · %s", r.Data, sw)
-	case cmd[1] == 0x2A:
+	case cmd[1] == apdu.INSComputeSignature:
 		return fmt.Sprintf("%d-byte signature · %s", len(r.Data), sw)
 	}
 	if _, err := x509.ParseCertificate(r.Data); err == nil {
