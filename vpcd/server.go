@@ -30,6 +30,10 @@ const (
 	maxBackoff = 500 * time.Millisecond
 )
 
+// nextBackoff is the redial schedule: each failure in a row doubles the
+// pause, up to maxBackoff.
+func nextBackoff(d time.Duration) time.Duration { return min(2*d, maxBackoff) }
+
 // DefaultWriteTimeout bounds one answer's write unless Server.WriteTimeout
 // says otherwise. vpcd reads each answer at once; a peer that leaves one
 // unread this long is stuck or hostile, and the link is dropped and
@@ -63,6 +67,9 @@ type Server struct {
 	FrameTimeout time.Duration
 
 	noQuickAck bool // lets benchmarks measure what TCP_QUICKACK saves
+	// after starts a pause's timer; nil means time.After. Tests replace it
+	// to see the delays asked for without waiting them out.
+	after func(time.Duration) <-chan time.Time
 
 	mu      sync.Mutex
 	removed bool
@@ -132,13 +139,15 @@ func (s *Server) watch() (removed bool, changed <-chan struct{}) {
 // inserted (true, so a re-inserted card need not sit out a backoff).
 func (s *Server) pause(ctx context.Context, d time.Duration) bool {
 	_, changed := s.watch()
-	t := time.NewTimer(d)
-	defer t.Stop()
+	after := s.after
+	if after == nil {
+		after = time.After
+	}
 	select {
 	case <-ctx.Done():
 		return false
 	case <-changed:
-	case <-t.C:
+	case <-after(d):
 	}
 	return true
 }
@@ -164,8 +173,8 @@ func (s *Server) runDial(ctx context.Context) error {
 				s.Log.Info("vpcd not reachable; retrying", logging.Fields{"addr": s.Addr, "err": err.Error()})
 				reachable = false
 			}
-			s.pause(ctx, delay)
-			delay = min(2*delay, maxBackoff)
+			s.redialPause(ctx, delay)
+			delay = nextBackoff(delay)
 			continue
 		}
 		reachable = true
@@ -175,10 +184,17 @@ func (s *Server) runDial(ctx context.Context) error {
 		}
 		// vpcd accepted and hung up before a single frame: it is going
 		// away, so back off as if it had refused.
-		s.pause(ctx, delay)
-		delay = min(2*delay, maxBackoff)
+		s.redialPause(ctx, delay)
+		delay = nextBackoff(delay)
 	}
 	return nil
+}
+
+// redialPause waits d before the next dial, and logs the delay at debug
+// level so that a test of the whole program can check the schedule.
+func (s *Server) redialPause(ctx context.Context, d time.Duration) {
+	s.Log.Debug("redialling vpcd", logging.Fields{"addr": s.Addr, "delay_ms": d.Milliseconds()})
+	s.pause(ctx, d)
 }
 
 func (s *Server) runListen(ctx context.Context) error {

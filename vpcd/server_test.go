@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"github.com/mynacard/mynacard/internal/logging"
 	"github.com/mynacard/mynacard/vpcd"
 	"github.com/mynacard/mynacard/vpcd/vpcdtest"
@@ -142,6 +143,41 @@ func TestReconnectKeepsCard(t *testing.T) {
 	}
 }
 
+// fakeClock stands in for the Server's timer: each pause the Server asks
+// for is recorded, and lasts until the test releases it.
+type fakeClock struct {
+	asked chan time.Duration
+	fire  chan time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{asked: make(chan time.Duration, 64), fire: make(chan time.Time)}
+}
+
+func (c *fakeClock) after(d time.Duration) <-chan time.Time {
+	c.asked <- d
+	return c.fire
+}
+
+// next returns the delay of the pause the Server is in.
+func (c *fakeClock) next(t *testing.T) time.Duration {
+	t.Helper()
+	select {
+	case d := <-c.asked:
+		return d
+	case <-time.After(10 * time.Second):
+		t.Fatal("the card asked for no pause")
+		return 0
+	}
+}
+
+// release ends the pause the Server is in.
+func (c *fakeClock) release() { c.fire <- time.Time{} }
+
+// TestReconnectAfterVPCDRestart: while vpcd is down the card redials after
+// pauses of 50 ms doubling to the 500 ms cap, comes back at the first dial
+// after vpcd returns, and starts the schedule again at 50 ms after a link
+// that served.
 func TestReconnectAfterVPCDRestart(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -149,18 +185,36 @@ func TestReconnectAfterVPCDRestart(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close() // vpcd is down when the card starts
-	vpcdtest.Serve(t, &vpcd.Server{Card: &fakeCard{}, Addr: addr})
-	time.Sleep(3 * vpcd.MaxBackoff) // let the backoff reach its cap
+	clock := newFakeClock()
+	s := &vpcd.Server{Card: &fakeCard{}, Addr: addr}
+	vpcd.SetAfter(s, clock.after)
+	vpcdtest.Serve(t, s)
 
-	ln, err = net.Listen("tcp", addr)
-	if err != nil {
+	ms := time.Millisecond
+	want := []time.Duration{50 * ms, 100 * ms, 200 * ms, 400 * ms, 500 * ms, 500 * ms, 500 * ms}
+	var got []time.Duration
+	for i := range want {
+		got = append(got, clock.next(t))
+		if i < len(want)-1 {
+			clock.release()
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("pauses between refused dials (-want +got):\n%s", diff)
+	}
+
+	if ln, err = net.Listen("tcp", addr); err != nil {
 		t.Skipf("port %s taken meanwhile: %v", addr, err)
 	}
 	defer ln.Close()
-	start := time.Now()
-	vpcdtest.Accept(t, ln, 5*time.Second)
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("card came back %v after vpcd, want within 1s", d)
+	clock.release() // the pause in progress ends: the next dial must connect
+	c := vpcdtest.Accept(t, ln, 10*time.Second)
+	c.Exchange([]byte{vpcd.CtrlATR})
+
+	ln.Close() // vpcd goes away again after a link that served
+	c.Conn.Close()
+	if d := clock.next(t); d != 50*ms {
+		t.Errorf("first pause after a served link = %v, want 50ms", d)
 	}
 }
 

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -435,17 +436,61 @@ func authPINCounter(t testing.TB, l *vpcdtest.Link) int {
 	return n
 }
 
+// vpcdAway names the fault after which the card must pause before
+// redialling.
+const vpcdAway = "vpcd away"
+
+// The card's redial schedule (vpcd/server.go): 50 ms after the first
+// refused dial, doubling up to a cap of 500 ms.
+const (
+	firstRedialMS = 50
+	capRedialMS   = 500
+)
+
+// redialPauses returns the redial delays, in ms, that serve logged for the
+// vpcd port since byte from of its stderr (serve runs with --log-level
+// debug --log-json).
+func redialPauses(p *mynaProc, port, from int) []int64 {
+	var out []int64
+	for _, line := range strings.Split(p.stderr.String()[from:], "\n") {
+		var e struct {
+			Msg   string `json:"msg"`
+			Addr  string `json:"addr"`
+			Delay int64  `json:"delay_ms"`
+		}
+		if json.Unmarshal([]byte(line), &e) != nil || e.Msg != "redialling vpcd" || !strings.HasSuffix(e.Addr, ":"+strconv.Itoa(port)) {
+			continue
+		}
+		out = append(out, e.Delay)
+	}
+	return out
+}
+
+// checkRedialSchedule fails unless every run of pauses starts at 50 ms and
+// doubles up to the 500 ms cap.
+func checkRedialSchedule(t *testing.T, what string, pauses []int64) {
+	t.Helper()
+	for i, d := range pauses {
+		if d == firstRedialMS || (i > 0 && d == min(2*pauses[i-1], capRedialMS)) {
+			continue
+		}
+		t.Errorf("%s: redial pauses %v ms: pause %d breaks the schedule (50 ms doubling to a 500 ms cap)", what, pauses, i)
+		return
+	}
+}
+
 // TestServeSurvivesVPCDFaults plays a broken vpcd against `mynacard
 // serve` on slot 0 while slot 1 keeps working: connection resets,
 // truncated and empty frames, the largest frames, stray control bytes, a
 // peer that never reads, and vpcd gone for a while. After each fault the
-// card must dial back within a second with its counters intact.
+// card must dial back with its counters intact: at once after a link that
+// served, and after pauses on the redial schedule while vpcd is gone.
 func TestServeSurvivesVPCDFaults(t *testing.T) {
 	base, lns := fakeVPCDPorts(t)
 	dir := t.TempDir()
 	a := newCardFile(t, profile.Normal, dir, "a.json", nil)
 	b := newCardFile(t, profile.Normal, dir, "b.json", nil)
-	srv := startMyna(t, "serve", "--port", strconv.Itoa(base), "--slots", a+","+b)
+	srv := startMyna(t, "serve", "--port", strconv.Itoa(base), "--slots", a+","+b, "--log-level", "debug", "--log-json")
 	peer := vpcdtest.Accept(t, lns[0], 10*time.Second)
 	other := vpcdtest.Accept(t, lns[1], 10*time.Second)
 	authPINCounter(t, peer)
@@ -455,12 +500,16 @@ func TestServeSurvivesVPCDFaults(t *testing.T) {
 	var worst time.Duration
 	faults := 0
 	// reconnected checks the card's state after the fault and returns the
-	// new link.
-	reconnected := func(name string, within time.Duration) *vpcdtest.Link {
+	// new link. A card that served on its last link redials with no pause,
+	// so the log since the fault (byte from of stderr) holds none.
+	reconnected := func(name string, from int) *vpcdtest.Link {
 		t.Helper()
 		start := time.Now()
-		p := vpcdtest.Accept(t, lns[0], within)
+		p := vpcdtest.Accept(t, lns[0], 10*time.Second)
 		worst = max(worst, time.Since(start))
+		if pauses := redialPauses(srv, base, from); name != vpcdAway && len(pauses) > 0 {
+			t.Errorf("after %s: the card paused %v ms before redialling a vpcd that was there", name, pauses)
+		}
 		if !srv.running() {
 			t.Fatalf("after %s: mynacard serve exited:\n%s", name, srv.output())
 		}
@@ -491,9 +540,10 @@ func TestServeSurvivesVPCDFaults(t *testing.T) {
 			}
 		}
 		peer.Conn.(*net.TCPConn).SetLinger(0) // close with RST
+		from := len(srv.stderr.String())
 		peer.Conn.Close()
 		faults++
-		peer = reconnected(f.name, time.Second)
+		peer = reconnected(f.name, from)
 	}
 
 	// The largest frames and stray bytes are answered, not fatal.
@@ -538,21 +588,32 @@ func TestServeSurvivesVPCDFaults(t *testing.T) {
 	if c := authPINCounter(t, other); c != 3 {
 		t.Fatalf("slot 1 while slot 0 is flooded: counter %d, want 3", c)
 	}
+	from := len(srv.stderr.String())
 	peer.Conn.Close()
-	peer = reconnected("a peer that never reads", time.Second)
+	peer = reconnected("a peer that never reads", from)
 
-	// vpcd gone (pcscd stopped) for longer than the card's backoff cap.
+	// vpcd gone (pcscd stopped) until the card's pauses reach their cap.
 	addr := lns[0].Addr().String()
 	lns[0].Close()
+	from = len(srv.stderr.String())
 	peer.Conn.Close()
 	faults++
-	time.Sleep(1500 * time.Millisecond)
+	for deadline := time.Now().Add(10 * time.Second); !slices.Contains(redialPauses(srv, base, from), capRedialMS); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("vpcd away: no %d ms redial pause logged; pauses %v", capRedialMS, redialPauses(srv, base, from))
+		}
+	}
 	var err error
 	if lns[0], err = net.Listen("tcp4", addr); err != nil {
 		t.Fatalf("re-listen on %s: %v", addr, err)
 	}
 	defer lns[0].Close()
-	peer = reconnected("vpcd away 1.5 s", time.Second)
+	peer = reconnected(vpcdAway, from)
+	pauses := redialPauses(srv, base, from)
+	if len(pauses) < 5 || !slices.Equal(pauses[:5], []int64{50, 100, 200, 400, 500}) {
+		t.Errorf("vpcd away: redial pauses %v ms, want 50, 100, 200, 400, then 500 each", pauses)
+	}
+	checkRedialSchedule(t, "vpcd away", pauses)
 
 	// SIGTERM stops a server stalled on a peer that never reads, and
 	// saves.
@@ -598,7 +659,7 @@ func pcscdPID(t *testing.T) int {
 func TestServeSurvivesPCSCDRestart(t *testing.T) {
 	d := pcscdtest.Start(t, 1)
 	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
-	srv := startMyna(t, "serve", "--port", strconv.Itoa(d.Base), path)
+	srv := startMyna(t, "serve", "--port", strconv.Itoa(d.Base), path, "--log-level", "debug", "--log-json")
 	r := openPCSCReader(t, d.ReaderName(0))
 	r.connect(t, 10*time.Second)
 	r.must(t, cmdSelectJPKI, apdu.SWOK)
@@ -636,9 +697,8 @@ func TestServeSurvivesPCSCDRestart(t *testing.T) {
 		t.Errorf("card file: auth PIN counter %d, want 3", got)
 	}
 	// pcscd polls presence every 400 ms on its own; the card's part is its
-	// redial backoff, capped at 500 ms.
-	if worst > 1500*time.Millisecond {
-		t.Errorf("card back in the reader %v after pcscd was up; want within 1 s of redial plus pcscd's 0.4 s poll", worst)
-	}
-	t.Logf("3 pcscd restarts (2 SIGKILL) survived; card present again at most %v after pcscd was up", worst.Round(time.Millisecond))
+	// redial schedule, capped at 500 ms.
+	pauses := redialPauses(srv, d.Base, 0)
+	checkRedialSchedule(t, "pcscd restarts", pauses)
+	t.Logf("3 pcscd restarts (2 SIGKILL) survived; card present again at most %v after pcscd was up; redial pauses %v ms", worst.Round(time.Millisecond), pauses)
 }
