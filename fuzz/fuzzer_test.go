@@ -148,7 +148,8 @@ func TestFindingFileRoundTrip(t *testing.T) {
 }
 
 // TestFindingsReplay replays every finding kept under testdata/findings:
-// each is a regression input that must no longer reproduce.
+// each is a regression input that must no longer reproduce
+// (testdata/README.md names the bug each one guards).
 func TestFindingsReplay(t *testing.T) {
 	paths, _ := filepath.Glob("testdata/findings/*.txt")
 	if len(paths) == 0 {
