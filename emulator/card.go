@@ -13,6 +13,7 @@ import (
 
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/internal/logging"
+	"github.com/sirupsen/logrus"
 )
 
 // Card is the running card. It is safe for concurrent use: one mutex
@@ -51,7 +52,7 @@ func WithStore(st Store) Option { return func(c *Card) { c.store = st } }
 
 // WithLogger sends the card's log lines to l; at debug level it writes one
 // line per APDU.
-func WithLogger(l *logging.Logger) Option { return func(c *Card) { c.log = l } }
+func WithLogger(l logrus.FieldLogger) Option { return func(c *Card) { c.log = logging.Wrap(l) } }
 
 // New validates s and starts a card holding a private copy of it. Keys are
 // parsed here, once.
@@ -64,7 +65,7 @@ func New(s *State, opts ...Option) (*Card, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Card{state: st, fs: fs, log: logging.Discard(), rand: rand.Reader}
+	c := &Card{state: st, fs: fs, log: logging.Wrap(nil), rand: rand.Reader}
 	for _, o := range opts {
 		o(c)
 	}

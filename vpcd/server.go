@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/mynacard/mynacard/internal/logging"
+	"github.com/sirupsen/logrus"
 )
 
 // Card is the card a Server exposes. emulator.Card satisfies it.
@@ -59,14 +60,15 @@ type Server struct {
 	Card     Card
 	Addr     string // host:port to dial, or to listen on when Reversed
 	Reversed bool
-	Log      *logging.Logger // nil logs nothing
+	Log      logrus.FieldLogger // nil logs nothing
 	// WriteTimeout bounds the write of one answer; 0 means DefaultWriteTimeout.
 	WriteTimeout time.Duration
 	// FrameTimeout bounds the read of a frame that has started; 0 means
 	// DefaultFrameTimeout.
 	FrameTimeout time.Duration
 
-	noQuickAck bool // lets benchmarks measure what TCP_QUICKACK saves
+	log        *logging.Logger // Log, set by Run
+	noQuickAck bool            // lets benchmarks measure what TCP_QUICKACK saves
 	// after starts a pause's timer; nil means time.After. Tests replace it
 	// to see the delays asked for without waiting them out.
 	after func(time.Duration) <-chan time.Time
@@ -86,9 +88,7 @@ func (s *Server) Run(ctx context.Context) error {
 	} else if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 0xFFFF {
 		return fmt.Errorf("vpcd: address %q: port must be 1-65535", s.Addr)
 	}
-	if s.Log == nil {
-		s.Log = logging.Discard()
-	}
+	s.log = logging.Wrap(s.Log)
 	if s.Reversed {
 		return s.runListen(ctx)
 	}
@@ -170,7 +170,7 @@ func (s *Server) runDial(ctx context.Context) error {
 				break
 			}
 			if reachable {
-				s.Log.Info("vpcd not reachable; retrying", logging.Fields{"addr": s.Addr, "err": err.Error()})
+				s.log.Info("vpcd not reachable; retrying", logging.Fields{"addr": s.Addr, "err": err.Error()})
 				reachable = false
 			}
 			s.redialPause(ctx, delay)
@@ -193,7 +193,7 @@ func (s *Server) runDial(ctx context.Context) error {
 // redialPause waits d before the next dial, and logs the delay at debug
 // level so that a test of the whole program can check the schedule.
 func (s *Server) redialPause(ctx context.Context, d time.Duration) {
-	s.Log.Debug("redialling vpcd", logging.Fields{"addr": s.Addr, "delay_ms": d.Milliseconds()})
+	s.log.Debug("redialling vpcd", logging.Fields{"addr": s.Addr, "delay_ms": d.Milliseconds()})
 	s.pause(ctx, d)
 }
 
@@ -205,7 +205,7 @@ func (s *Server) runListen(ctx context.Context) error {
 	defer ln.Close()
 	stop := context.AfterFunc(ctx, func() { ln.Close() })
 	defer stop()
-	s.Log.Info("waiting for vpcd to connect", logging.Fields{"addr": ln.Addr().String()})
+	s.log.Info("waiting for vpcd to connect", logging.Fields{"addr": ln.Addr().String()})
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -213,7 +213,7 @@ func (s *Server) runListen(ctx context.Context) error {
 				return nil
 			}
 			// Out of descriptors and the like: the listener itself is fine.
-			s.Log.Warn("accept failed", logging.Fields{"err": err.Error()})
+			s.log.Warn("accept failed", logging.Fields{"err": err.Error()})
 			if !s.pause(ctx, minBackoff) {
 				return nil
 			}
@@ -258,7 +258,7 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) (served bool) {
 		}
 	}
 	r := bufio.NewReader(src)
-	s.Log.Info("vpcd connected", logging.Fields{"addr": c.RemoteAddr().String()})
+	s.log.Info("vpcd connected", logging.Fields{"addr": c.RemoteAddr().String()})
 	var out []byte
 	for {
 		p, err := s.readFrame(c, r)
@@ -302,9 +302,9 @@ func (s *Server) logDisconnect(ctx context.Context, err error) {
 	case ctx.Err() != nil:
 		return
 	case errors.Is(err, io.EOF), errors.Is(err, net.ErrClosed):
-		s.Log.Info("vpcd disconnected", nil)
+		s.log.Info("vpcd disconnected", nil)
 	default:
-		s.Log.Warn("vpcd link dropped", logging.Fields{"err": err.Error()})
+		s.log.Warn("vpcd link dropped", logging.Fields{"err": err.Error()})
 	}
 }
 
@@ -313,11 +313,11 @@ func (s *Server) handle(p []byte) (resp []byte, answer bool) {
 	if len(p) == 1 {
 		switch p[0] {
 		case CtrlPowerOff:
-			s.Log.Debug("power off", nil)
+			s.log.Debug("power off", nil)
 			s.Card.PowerOff()
 			return nil, false
 		case CtrlPowerOn, CtrlReset:
-			s.Log.Debug("power on/reset", logging.Fields{"ctrl": p[0]})
+			s.log.Debug("power on/reset", logging.Fields{"ctrl": p[0]})
 			s.Card.Reset()
 			return nil, false
 		case CtrlATR:
@@ -337,13 +337,13 @@ func (s *Server) handle(p []byte) (resp []byte, answer bool) {
 func (s *Server) transmit(cmd []byte) (resp []byte) {
 	defer func() {
 		if v := recover(); v != nil {
-			s.Log.Error("card panicked; answered 6F00", logging.Fields{"panic": fmt.Sprint(v)})
+			s.log.Error("card panicked; answered 6F00", logging.Fields{"panic": fmt.Sprint(v)})
 			resp = swNoDiagnosis
 		}
 	}()
 	resp = s.Card.Transmit(cmd)
 	if len(resp) < 2 || len(resp) > MaxPayload {
-		s.Log.Error("card response cannot be framed; answered 6F00", logging.Fields{"len": len(resp)})
+		s.log.Error("card response cannot be framed; answered 6F00", logging.Fields{"len": len(resp)})
 		return swNoDiagnosis
 	}
 	return resp

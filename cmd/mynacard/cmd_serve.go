@@ -19,6 +19,7 @@ import (
 	"github.com/mynacard/mynacard/fuzz/hostile"
 	"github.com/mynacard/mynacard/internal/logging"
 	"github.com/mynacard/mynacard/vpcd"
+	"github.com/sirupsen/logrus"
 )
 
 func init() {
@@ -128,11 +129,11 @@ func runServe(e *env, args []string) error {
 	return serveCards(ctx, e, cards, usr1, log)
 }
 
-func (sc *servedCard) logger(l *logging.Logger) *logging.Logger {
-	return l.With(logging.Fields{"card": sc.path, "slot": sc.slot})
+func (sc *servedCard) logger(l logrus.FieldLogger) logrus.FieldLogger {
+	return l.WithFields(logrus.Fields{"card": sc.path, "slot": sc.slot})
 }
 
-func openCard(path string, slot int, log *logging.Logger) (*servedCard, error) {
+func openCard(path string, slot int, log logrus.FieldLogger) (*servedCard, error) {
 	sc := &servedCard{path: path, slot: slot}
 	var err error
 	sc.card, sc.unlock, err = openCardFile(path, emulator.WithLogger(sc.logger(log)))
@@ -169,7 +170,8 @@ func printSlots(e *env, cards []*servedCard, reversed bool, port int) {
 // serveCards runs every card until ctx ends (SIGINT or SIGTERM), toggling
 // removal of all cards on each value from usr1, then saves each card's
 // state.
-func serveCards(ctx context.Context, e *env, cards []*servedCard, usr1 <-chan os.Signal, log *logging.Logger) error {
+func serveCards(ctx context.Context, e *env, cards []*servedCard, usr1 <-chan os.Signal, fl logrus.FieldLogger) error {
+	log := logging.Wrap(fl)
 	ctx, cancel := context.WithCancelCause(ctx)
 	var wg sync.WaitGroup
 	for _, c := range cards {

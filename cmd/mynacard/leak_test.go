@@ -402,7 +402,7 @@ func TestSecretInJSONLog(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		l.Info("verify", logging.Fields{"pin": emulator.Secret(leakPersona.AuthPIN)})
+		logging.Wrap(l).Info("verify", logging.Fields{"pin": emulator.Secret(leakPersona.AuthPIN)})
 		for _, p := range secretPatterns("auth PIN", []byte(leakPersona.AuthPIN)) {
 			if p.re.MatchString(b.String()) {
 				t.Errorf("log (JSON %v) shows %s: %s", jsonLog, p.what, b.String())

@@ -11,6 +11,7 @@ import (
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/internal/logging"
 	"github.com/mynacard/mynacard/vpcd"
+	"github.com/sirupsen/logrus"
 )
 
 // Card wraps a card so that it fuzzes host software: a share of its
@@ -36,8 +37,8 @@ type Card struct {
 }
 
 // New wraps c; mutations are drawn from seed and logged to log.
-func New(c vpcd.Card, seed uint64, log *logging.Logger) *Card {
-	return &Card{card: c, seed: seed, log: log, Rate: 4}
+func New(c vpcd.Card, seed uint64, log logrus.FieldLogger) *Card {
+	return &Card{card: c, seed: seed, log: logging.Wrap(log), Rate: 4}
 }
 
 // ATR is left intact: a host that cannot parse the ATR never sends an APDU.

@@ -1,6 +1,6 @@
-// Package logging is the one seam between mynacard and its log library, so
-// the rest of the code neither imports logrus nor can log a value without a
-// field name (which is where redaction hooks in).
+// Package logging is how mynacard writes to a logrus.FieldLogger: the
+// exported APIs take any logrus logger, and Wrap puts it behind lines that
+// always have named fields, which is where redaction hooks in.
 package logging
 
 import (
@@ -14,19 +14,21 @@ import (
 // Fields are the structured key/value pairs of one log line.
 type Fields map[string]any
 
-// Logger writes structured lines. The zero value is not usable; call New or Discard.
+// Logger writes structured lines to a logrus.FieldLogger. The zero value
+// is not usable; call Wrap.
 type Logger struct {
-	entry *logrus.Entry
+	l     logrus.FieldLogger
+	debug bool
 }
 
-// Options chooses where and how a Logger writes.
+// Options chooses where and how New's logger writes.
 type Options struct {
 	Level string // debug, info, warn, error; "" means info
 	JSON  bool   // one JSON object per line instead of key=value text
 }
 
-// New returns a Logger writing to w.
-func New(w io.Writer, opt Options) (*Logger, error) {
+// New returns a logrus logger writing to w, for the command line.
+func New(w io.Writer, opt Options) (*logrus.Logger, error) {
 	l := logrus.New()
 	l.SetOutput(w)
 	lvl := logrus.InfoLevel
@@ -42,27 +44,50 @@ func New(w io.Writer, opt Options) (*Logger, error) {
 	} else {
 		l.SetFormatter(&logrus.TextFormatter{DisableColors: true, FullTimestamp: true})
 	}
-	return &Logger{entry: logrus.NewEntry(l)}, nil
+	return l, nil
 }
 
-// Discard returns a Logger that writes nothing.
-func Discard() *Logger {
-	l, _ := New(io.Discard, Options{Level: "error"})
-	return l
+// discard is what a nil logger becomes: one for all, since cards are made
+// per fuzz input.
+var discard = func() *Logger {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	l.SetLevel(logrus.ErrorLevel)
+	return &Logger{l: l}
+}()
+
+// Wrap writes to l; a nil l writes nothing.
+func Wrap(l logrus.FieldLogger) *Logger {
+	if l == nil {
+		return discard
+	}
+	return &Logger{l: l, debug: debugEnabled(l)}
+}
+
+// debugEnabled asks logrus's own types for their level; any other
+// FieldLogger may want every line.
+func debugEnabled(l logrus.FieldLogger) bool {
+	switch l := l.(type) {
+	case *logrus.Logger:
+		return l.IsLevelEnabled(logrus.DebugLevel)
+	case *logrus.Entry:
+		return l.Logger.IsLevelEnabled(logrus.DebugLevel)
+	}
+	return true
 }
 
 // With returns a Logger that adds f to every line.
 func (l *Logger) With(f Fields) *Logger {
-	return &Logger{entry: l.entry.WithFields(f.logrus())}
+	return &Logger{l: l.l.WithFields(f.logrus()), debug: l.debug}
 }
 
 // DebugEnabled lets callers skip building fields for lines nobody will see.
-func (l *Logger) DebugEnabled() bool { return l.entry.Logger.IsLevelEnabled(logrus.DebugLevel) }
+func (l *Logger) DebugEnabled() bool { return l.debug }
 
-func (l *Logger) Debug(msg string, f Fields) { l.entry.WithFields(f.logrus()).Debug(msg) }
-func (l *Logger) Info(msg string, f Fields)  { l.entry.WithFields(f.logrus()).Info(msg) }
-func (l *Logger) Warn(msg string, f Fields)  { l.entry.WithFields(f.logrus()).Warn(msg) }
-func (l *Logger) Error(msg string, f Fields) { l.entry.WithFields(f.logrus()).Error(msg) }
+func (l *Logger) Debug(msg string, f Fields) { l.l.WithFields(f.logrus()).Debug(msg) }
+func (l *Logger) Info(msg string, f Fields)  { l.l.WithFields(f.logrus()).Info(msg) }
+func (l *Logger) Warn(msg string, f Fields)  { l.l.WithFields(f.logrus()).Warn(msg) }
+func (l *Logger) Error(msg string, f Fields) { l.l.WithFields(f.logrus()).Error(msg) }
 
 // logrus converts fields for its formatter. The JSON formatter would
 // encode a value with encoding/json, bypassing a type's redacting String
