@@ -104,7 +104,8 @@ func pinCases() []Case {
 				Run: func(t *T) {
 					t.SelectAP(k.ref.App)
 					t.Unlock(k.ref)
-					max := t.fullCounter(k.ref)
+					max := t.limit(k.ref)
+					t.Equal("tries left after the right value", max, t.fullCounter(k.ref))
 					t.Equal("VERIFY with a wrong value", apdu.RetriesLeft(max-1), t.Verify(k.ref, t.Wrong(k.ref)))
 					t.Reset()
 					t.Equal("tries left after reset", max-1, t.fullCounter(k.ref))
@@ -115,7 +116,7 @@ func pinCases() []Case {
 				Run: func(t *T) {
 					t.SelectAP(k.ref.App)
 					t.Unlock(k.ref)
-					max := t.fullCounter(k.ref)
+					max := t.limit(k.ref)
 					t.Verify(k.ref, t.Wrong(k.ref))
 					t.Unlock(k.ref)
 					t.Equal("tries left after the right value", max, t.fullCounter(k.ref))
@@ -125,7 +126,7 @@ func pinCases() []Case {
 				Run: func(t *T) {
 					t.SelectAP(k.ref.App)
 					t.Unlock(k.ref)
-					left := t.fullCounter(k.ref)
+					left := t.limit(k.ref)
 					for ; left > 0; left-- {
 						if sw := t.Verify(k.ref, t.Wrong(k.ref)); sw != apdu.RetriesLeft(left-1) {
 							t.Fatalf("wrong value with %d tries left: got SW %v, want %v", left, sw, apdu.RetriesLeft(left-1))

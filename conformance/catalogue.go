@@ -12,10 +12,11 @@ import (
 )
 
 // Catalogue returns every case in a stable order: card level, then each
-// application, then the face-auth, invariant and issuer cases.
+// application, then signatures, security status and counters across
+// keys, then the face-auth, invariant and issuer cases.
 func Catalogue() []Case {
 	var all []Case
-	for _, part := range [][]Case{cardCases(), jpkiCases(), textCases(), visualCases(), jukiCommonCases(), pinCases(), accessCases(), faceAuthCases(), invariantCases(), issuerCases()} {
+	for _, part := range [][]Case{cardCases(), jpkiCases(), textCases(), visualCases(), jukiCommonCases(), pinCases(), accessCases(), signCases(), statusCases(), counterCases(), faceAuthCases(), invariantCases(), issuerCases()} {
 		all = append(all, part...)
 	}
 	return all

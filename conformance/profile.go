@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 
@@ -36,21 +37,41 @@ type Profile struct {
 	Tries map[emulator.FileRef]int
 }
 
-// Spec §7.1: the retry limits that every source agrees on.
+// card.md §7.1: the retry limits of the PINs and the sign password. The
+// common AP's 001C is UNCERTAIN there; it is part of the 4-digit 個人番号
+// カード用 PIN and counts 3 like the others (docs/uncertain.md).
 var specTries = map[emulator.FileRef]int{
 	emulator.JPKIAuthPIN:      3,
 	emulator.JPKISignPassword: 5,
 	emulator.TextPIN:          3,
 	emulator.JukiPIN:          3,
+	emulator.CommonPIN:        3,
+}
+
+// collationKeys are the keys whose limit card.md §7.1 leaves open; the
+// card's documented settings (collation_tries) give it.
+var collationKeys = []emulator.FileRef{emulator.TextPINA, emulator.TextPINB, emulator.VisualPINA, emulator.VisualPINB, emulator.VisualDOBKey}
+
+// documentedTries is every limit the spec and the collation setting give;
+// collation 0 leaves the 照合番号 keys' limit unknown.
+func documentedTries(collation int) map[emulator.FileRef]int {
+	tries := maps.Clone(specTries)
+	if collation > 0 {
+		for _, ref := range collationKeys {
+			tries[ref] = collation
+		}
+	}
+	return tries
 }
 
 // ProfileFromState is what the suite may know of an emulated card: all of
-// its secrets and limits, and its kind.
+// its secrets, its kind, and the limits its documented settings give. The
+// limits are never the counters the state holds: those are the card's
+// answers, which the suite judges.
 func ProfileFromState(s *emulator.State) Profile {
-	p := Profile{Kind: s.Kind, Secrets: map[emulator.FileRef]emulator.Secret{}, Tries: map[emulator.FileRef]int{}}
+	p := Profile{Kind: s.Kind, Secrets: map[emulator.FileRef]emulator.Secret{}, Tries: documentedTries(s.Settings.CollationTries)}
 	for ref, pin := range s.PINs {
 		p.Secrets[ref] = slices.Clone(pin.Value)
-		p.Tries[ref] = pin.Max
 	}
 	return p
 }
@@ -98,10 +119,10 @@ func ParseProfile(b []byte) (Profile, error) {
 	if f.Kind != "" && !slices.Contains(Kinds, f.Kind) {
 		return Profile{}, fmt.Errorf("kind %q: want one of %v", f.Kind, Kinds)
 	}
-	p := Profile{Kind: f.Kind, Secrets: map[emulator.FileRef]emulator.Secret{}, Tries: map[emulator.FileRef]int{}}
-	for ref, n := range specTries {
-		p.Tries[ref] = n
+	if f.CollationTries < 0 || f.CollationTries > 15 {
+		return Profile{}, fmt.Errorf("collation_tries %d: want 1..15 (a 63Cx status word carries at most 15)", f.CollationTries)
 	}
+	p := Profile{Kind: f.Kind, Secrets: map[emulator.FileRef]emulator.Secret{}, Tries: documentedTries(f.CollationTries)}
 	set := []struct {
 		field string
 		value string
@@ -125,14 +146,6 @@ func ParseProfile(b []byte) (Profile, error) {
 				return Profile{}, fmt.Errorf("%s: %w", s.field, err)
 			}
 			p.Secrets[ref] = emulator.Secret(s.value)
-		}
-	}
-	if f.CollationTries < 0 || f.CollationTries > 15 {
-		return Profile{}, fmt.Errorf("collation_tries %d: want 1..15 (a 63Cx status word carries at most 15)", f.CollationTries)
-	}
-	if f.CollationTries > 0 {
-		for _, ref := range []emulator.FileRef{emulator.TextPINA, emulator.TextPINB, emulator.VisualPINA, emulator.VisualPINB, emulator.VisualDOBKey} {
-			p.Tries[ref] = f.CollationTries
 		}
 	}
 	return p, nil
