@@ -31,6 +31,14 @@ var guards = []guard{
 	{emulator.VisualPINA, "VIS-SEC-3", "visual 照合番号A", emulator.VisualMyNumber.FID, false, emulator.VisualCVCert.FID, nil},
 }
 
+// use is the command that needs what g guards, on the current EF.
+func (g guard) use() apdu.Command {
+	if g.sign {
+		return signCmd(0x00, digestInfo(testMessage))
+	}
+	return readBinary(0, 1)
+}
+
 // open reports whether what g guards is open now: the EF reads (90 00) or
 // the key signs (90 00), against 69 82. It selects g.opens.
 func (t *T) open(g guard) bool {
@@ -38,7 +46,7 @@ func (t *T) open(g guard) bool {
 		return t.readAllowed(g.opens)
 	}
 	t.SelectEF(g.opens)
-	switch r := t.Send(signCmd(0x00, digestInfo(testMessage))); r.SW {
+	switch r := t.Send(g.use()); r.SW {
 	case apdu.SWOK:
 		return true
 	case apdu.SWSecurityNotSatisfied:
@@ -83,7 +91,11 @@ func statusCases() []Case {
 					t.SelectAP(g.key.App)
 					t.expectOpen(g, false, "after SELECT of another AP and back")
 					t.Unlock(g.key)
+					t.SelectEF(g.opens)
 					t.Reset()
+					if r := t.Send(g.use()); r.SW == apdu.SWOK {
+						t.Errorf("%s/%04X right after reset, without SELECT: got SW %v, want an error", g.key.App, g.opens, r.SW)
+					}
 					t.SelectAP(g.key.App)
 					t.expectOpen(g, false, "after reset")
 				}},
