@@ -59,10 +59,10 @@ func (t *T) publicKeys(keys ...jpkiKey) map[emulator.FileRef]*rsa.PublicKey {
 // P2 when bySFI), checks the signature against the certificate's key pub
 // and against every other key in others, which must not verify it.
 func (t *T) signWith(k jpkiKey, pd padding, bySFI bool, pub *rsa.PublicKey, others map[string]*rsa.PublicKey) {
-	c := signCmd(pd.p1, pd.input(testMessage))
+	c := apdu.ComputeSignature(pd.p1, pd.input(testMessage))
 	how := "selected"
 	if bySFI {
-		c.P2 = 0x80 | byte(k.key.FID)
+		c.P2 = apdu.KeyRef(k.key.FID)
 		how = "by SFI"
 	} else {
 		t.SelectEF(k.key.FID)

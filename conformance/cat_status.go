@@ -34,9 +34,9 @@ var guards = []guard{
 // use is the command that needs what g guards, on the current EF.
 func (g guard) use() apdu.Command {
 	if g.sign {
-		return signCmd(0x00, digestInfo(testMessage))
+		return apdu.ComputeSignature(0x00, digestInfo(testMessage))
 	}
-	return readBinary(0, 1)
+	return apdu.ReadBinary(0, 1)
 }
 
 // open reports whether what g guards is open now: the EF reads (90 00) or

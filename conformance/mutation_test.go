@@ -45,7 +45,7 @@ func newMutant(t testing.TB, kind string, edit func(*emulator.State)) *mutant {
 	}
 	prof := e.Profile()
 	if edit != nil {
-		s := e.initial.Clone()
+		s := e.Initial().Clone()
 		edit(s)
 		if e, err = NewEmbedded("mutant", s); err != nil {
 			t.Fatal(err)
@@ -102,10 +102,10 @@ func (m *mutant) keyOf(c apdu.Command) emulator.FileRef {
 // leaves the EF selected as it was.
 func (m *mutant) replay(ref emulator.FileRef, value []byte) {
 	ef := m.ef
-	m.pass(selectEF(ref.FID))
-	m.pass(verifyCmd(value))
+	m.pass(apdu.SelectEF(ref.FID))
+	m.pass(apdu.Verify(apdu.CurrentEF, value))
 	if ef != 0 {
-		m.pass(selectEF(ef))
+		m.pass(apdu.SelectEF(ef))
 	}
 }
 
@@ -182,11 +182,11 @@ func chargesTwin(twin map[emulator.FileRef]emulator.FileRef) func(*mutant, apdu.
 		app, ef := m.app, m.ef
 		wrong := bytes.Clone(m.prof.Secrets[other])
 		wrong[len(wrong)-1] ^= 1
-		m.pass(selectAP(other.App))
-		m.pass(selectEF(other.FID))
-		m.pass(verifyCmd(wrong))
-		m.pass(selectAP(app))
-		m.pass(selectEF(ef))
+		m.pass(apdu.SelectAID(other.App.AID()))
+		m.pass(apdu.SelectEF(other.FID))
+		m.pass(apdu.Verify(apdu.CurrentEF, wrong))
+		m.pass(apdu.SelectAID(app.AID()))
+		m.pass(apdu.SelectEF(ef))
 		return resp
 	}
 }
@@ -216,8 +216,8 @@ func countsTo(ref emulator.FileRef, limit int) (func(*mutant, apdu.Command) []by
 		if err := m.Embedded.Issue(func(s *emulator.State) error { s.PINs[ref].Remaining = s.PINs[ref].Max; return nil }); err != nil {
 			panic(err)
 		}
-		m.pass(selectAP(app))
-		m.pass(selectEF(ef))
+		m.pass(apdu.SelectAID(app.AID()))
+		m.pass(apdu.SelectEF(ef))
 		return apdu.Response{SW: apdu.RetriesLeft(m.left)}.Bytes()
 	}, fresh
 }
@@ -344,8 +344,8 @@ func behaviours() []behaviour {
 				if c.CLA == 0x80 && c.INS == 0x2A && c.P2 == 0x80 && m.app == emulator.AppJPKI {
 					if k, ok := map[emulator.FileRef]uint16{emulator.JPKIAuthPIN: emulator.JPKIAuthKey.FID, emulator.JPKISignPassword: emulator.JPKISignKey.FID}[m.last]; ok && k != m.ef {
 						ef := m.ef
-						m.pass(selectEF(k))
-						defer m.pass(selectEF(ef))
+						m.pass(apdu.SelectEF(k))
+						defer m.pass(apdu.SelectEF(ef))
 					}
 				}
 				return m.pass(c)
@@ -356,7 +356,7 @@ func behaviours() []behaviour {
 			name: "PSS signs with the auth key whatever key is named", kind: KindNormal,
 			bug: func(m *mutant, c apdu.Command) []byte {
 				if c.CLA == 0x80 && c.INS == 0x2A && c.P1 == 0x05 && m.app == emulator.AppJPKI {
-					c.P2 = 0x80 | byte(emulator.JPKIAuthKey.FID)
+					c.P2 = apdu.KeyRef(emulator.JPKIAuthKey.FID)
 				}
 				return m.pass(c)
 			},
