@@ -8,7 +8,7 @@ import (
 	"github.com/mynacard/mynacard/emulator"
 )
 
-// limit is the retry limit of ref as the spec (card.md §7.1) or the
+// limit is the retry limit of ref as card.md §7.1 or the
 // profile's documented settings give it, never as the card under test
 // reports it. A limit nobody documented skips the case.
 func (t *T) limit(ref emulator.FileRef) int {

@@ -52,7 +52,7 @@ var specTries = map[emulator.FileRef]int{
 // card's documented settings (collation_tries) give it.
 var collationKeys = []emulator.FileRef{emulator.TextPINA, emulator.TextPINB, emulator.VisualPINA, emulator.VisualPINB, emulator.VisualDOBKey}
 
-// documentedTries is every limit the spec and the collation setting give;
+// documentedTries is every limit card.md and the collation setting give;
 // collation 0 leaves the 照合番号 keys' limit unknown.
 func documentedTries(collation int) map[emulator.FileRef]int {
 	tries := maps.Clone(specTries)
