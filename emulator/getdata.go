@@ -35,6 +35,9 @@ func (c *Card) dataObject(tag uint16) []byte {
 	s := c.state
 	switch tag {
 	case tagATR:
+		if len(s.StoredATR) > 1 {
+			return s.StoredATR[1:]
+		}
 		if len(s.ATR) > 1 {
 			return s.ATR[1:]
 		}

@@ -18,7 +18,14 @@ type State struct {
 	Kind          string   `json:"kind"` // preset it was made from: normal, face-auth, …
 	Holder        Holder   `json:"holder"`
 	Settings      Settings `json:"settings"`
-	ATR           []byte   `json:"atr"`
+	// Chip names the chip generation (a profile preset, card.md §1.1–§1.2)
+	// the ATRs come from; empty in files made before chips had names.
+	Chip string `json:"chip,omitempty"`
+	ATR  []byte `json:"atr"` // what the reader reports
+	// StoredATR is the contact ATR the chip keeps, answered without TS by
+	// GET DATA 5F51 (card.md §1.1); empty when it is ATR itself, as on a
+	// contact chip. A contactless chip's reader ATR is built by the reader.
+	StoredATR []byte `json:"stored_atr,omitempty"`
 
 	// Files maps each EF with data to its physical bytes, filler included.
 	// Record EFs (juki 0002, common 0001 and 0002) hold their records as
@@ -84,6 +91,7 @@ type IssuerPKI struct {
 func (s *State) Clone() *State {
 	c := *s
 	c.ATR = bytes.Clone(s.ATR)
+	c.StoredATR = bytes.Clone(s.StoredATR)
 	c.Files = make(map[FileRef][]byte, len(s.Files))
 	for r, d := range s.Files {
 		c.Files[r] = bytes.Clone(d)
@@ -139,8 +147,13 @@ func (s *State) check() (*fileSystem, error) {
 	if err := s.Settings.Validate(); err != nil {
 		return nil, err
 	}
-	if len(s.ATR) < 2 || len(s.ATR) > 33 || s.ATR[0] != 0x3B && s.ATR[0] != 0x3F {
-		return nil, fmt.Errorf("atr % X: want 2–33 bytes starting 3B or 3F", s.ATR)
+	for _, a := range []struct {
+		field string
+		atr   []byte
+	}{{"atr", s.ATR}, {"stored_atr", s.StoredATR}} {
+		if (a.field == "atr" || len(a.atr) > 0) && (len(a.atr) < 2 || len(a.atr) > 33 || a.atr[0] != 0x3B && a.atr[0] != 0x3F) {
+			return nil, fmt.Errorf("%s % X: want 2–33 bytes starting 3B or 3F", a.field, a.atr)
+		}
 	}
 	for ref, d := range s.Files {
 		e, ok := lookupEF(ref)

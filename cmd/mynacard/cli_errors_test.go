@@ -29,6 +29,7 @@ func TestCommandLineErrors(t *testing.T) {
 	}
 	corrupt := write("corrupt.json", "{not json")
 	badPersona := write("bad-persona.json", `{"my_number": "123456789012"}`)
+	badChip := write("bad-chip.json", `{"chip": "jpki-00"}`)
 	unknownField := write("unknown-field.json", `{"auth_pn": "1234"}`)
 	finding := write("finding.txt", "# a finding made on a real card\ntarget pcsc:Virtual PCD 00 00\ncard normal\n> 00A4040C0AD392F000260100000001\n< 9000\n")
 	missing := filepath.Join(dir, "missing.json")
@@ -75,6 +76,9 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"profile", "new", "-o", newCard, "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"profile", "new", "--kind", "gold", "-o", newCard}, 2, `--kind "gold"`},
 		{[]string{"profile", "new", "--persona", badPersona, "-o", newCard}, 1, "persona " + badPersona + ": my_number: check digit"},
+		{[]string{"profile", "new", "--chip", "jpki-99", "-o", newCard}, 2, `--chip "jpki-99": want one of jpki-01`},
+		{[]string{"profile", "new", "--persona", badChip, "-o", newCard}, 1, `chip: unknown chip "jpki-00"`},
+		{[]string{"profile", "chips", "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"profile", "new", "--persona", unknownField, "-o", newCard}, 1, "auth_pn"},
 		{[]string{"profile", "new", "--persona", missing, "-o", newCard}, 1, "no such file"},
 		{[]string{"profile", "new", "-o", card}, 1, "--force"},

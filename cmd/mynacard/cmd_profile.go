@@ -27,9 +27,10 @@ func init() {
 const profileUsage = `usage: mynacard profile <subcommand> [flags]
 
 subcommands:
-  new -o card.json [--kind KIND] [--persona persona.json] [--force]
+  new -o card.json [--kind KIND] [--chip CHIP] [--persona persona.json] [--force]
                     generate a card file (fresh keys and certificates)
-  show card.json    summarize a card file: holder, certificates, PIN counters
+  show card.json    summarize a card file: holder, chip, certificates, PIN counters
+  chips             list the chip generations (ATRs) --chip accepts
   persona           print the default persona as JSON, PINs included, to edit
                     and pass to 'new --persona'
 
@@ -38,7 +39,7 @@ kinds: %s
 
 func runProfile(e *env, args []string) error {
 	if len(args) == 0 {
-		return usagef("want a subcommand: new, show, pins or persona")
+		return usagef("want a subcommand: new, show, chips, pins or persona")
 	}
 	switch args[0] {
 	case "new":
@@ -47,11 +48,13 @@ func runProfile(e *env, args []string) error {
 		return profileShow(e, args[1:])
 	case "persona":
 		return profilePersona(e, args[1:])
+	case "chips":
+		return profileChips(e, args[1:])
 	case "-h", "--help", "help":
 		fmt.Fprintf(e.stdout, profileUsage, kindNames())
 		return flag.ErrHelp
 	}
-	return usagef("unknown subcommand %q: want new, show, pins or persona", args[0])
+	return usagef("unknown subcommand %q: want new, show, chips, pins or persona", args[0])
 }
 
 func kindNames() string {
@@ -62,9 +65,18 @@ func kindNames() string {
 	return strings.Join(names, ", ")
 }
 
+func chipNames() string {
+	var names []string
+	for _, c := range profile.Chips() {
+		names = append(names, string(c.Name))
+	}
+	return strings.Join(names, ", ")
+}
+
 func profileNew(e *env, args []string) error {
-	flags := newFlags(e, "profile new", "-o FILE [--kind KIND] [--persona FILE] [--force]")
+	flags := newFlags(e, "profile new", "-o FILE [--kind KIND] [--chip CHIP] [--persona FILE] [--force]")
 	kind := flags.String("kind", string(profile.Normal), "card preset: "+kindNames())
+	chip := flags.String("chip", "", "chip generation, see 'mynacard profile chips' (default: the persona's, else "+string(profile.DefaultChip)+")")
 	personaPath := flags.String("persona", "", "persona JSON (see 'mynacard profile persona'); fields left out keep the default persona's values")
 	out := flags.String("o", "", "card file to write (required)")
 	force := flags.Bool("force", false, "overwrite an existing card file")
@@ -81,12 +93,18 @@ func profileNew(e *env, args []string) error {
 	if k.Validate() != nil {
 		return usagef("--kind %q: want one of %s", *kind, kindNames())
 	}
+	if _, err := profile.Chip(*chip).Spec(); *chip != "" && err != nil {
+		return usagef("--chip %q: want one of %s", *chip, chipNames())
+	}
 	p := profile.DefaultPersona()
 	if *personaPath != "" {
 		var err error
 		if p, err = readPersona(*personaPath); err != nil {
 			return err
 		}
+	}
+	if *chip != "" {
+		p.Chip = profile.Chip(*chip)
 	}
 	if !*force {
 		if _, err := os.Lstat(*out); err == nil {
@@ -102,7 +120,7 @@ func profileNew(e *env, args []string) error {
 	if err := cardfile.Save(*out, s); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "wrote %s: %s card of %s\n", *out, s.Kind, s.Holder.Name)
+	fmt.Fprintf(e.stdout, "wrote %s: %s card of %s, chip %s\n", *out, s.Kind, s.Holder.Name, s.Chip)
 	return nil
 }
 
@@ -145,6 +163,44 @@ func profilePersona(e *env, args []string) error {
 	return err
 }
 
+func profileChips(e *env, args []string) error {
+	flags := newFlags(e, "profile chips", "")
+	if err := parseFlags(flags, args); err != nil {
+		return err
+	}
+	if flags.NArg() != 0 {
+		return usagef("unexpected argument %q: chips takes none", flags.Arg(0))
+	}
+	w := e.stdout
+	for _, c := range profile.Chips() {
+		mark := ""
+		if c.Name == profile.DefaultChip {
+			mark = " (default)"
+		}
+		fmt.Fprintf(w, "%s%s\n  interface:       %s\n  atr:             % X\n", c.Name, mark, c.Interface, c.ATR)
+		if c.Stores != "" {
+			fmt.Fprintf(w, "  stored atr:      % X (as %s; pairing inferred)\n", c.StoredATR(), c.Stores)
+		}
+		fmt.Fprintf(w, "  extended length: %s\n  source:          %s\n", c.ExtendedLength(), c.Source)
+	}
+	return nil
+}
+
+// chipLine describes a card file's chip for show; a file may predate
+// chip names or carry an edited ATR.
+func chipLine(s *emulator.State) string {
+	spec, err := profile.Chip(s.Chip).Spec()
+	switch {
+	case s.Chip == "":
+		return "unnamed"
+	case err != nil:
+		return s.Chip + " (not a known preset)"
+	case !bytes.Equal(spec.ATR, s.ATR):
+		return s.Chip + " (ATR edited)"
+	}
+	return fmt.Sprintf("%s (%s, extended length %s)", s.Chip, spec.Interface, spec.ExtendedLength())
+}
+
 func profileShow(e *env, args []string) error {
 	flags := newFlags(e, "profile show", "CARD.json")
 	if err := parseFlags(flags, args); err != nil {
@@ -159,8 +215,11 @@ func profileShow(e *env, args []string) error {
 	}
 	w := e.stdout
 	h := s.Holder
-	fmt.Fprintf(w, "card file: %s\nkind:      %s\nholder:    %s (born %s, sex %s)\naddress:   %s\ncard expiry: %s\natr:       % X\n",
-		flags.Arg(0), s.Kind, h.Name, h.BirthDate.Format(time.DateOnly), h.Sex, h.Address, h.CardExpiry.Format(time.DateOnly), s.ATR)
+	fmt.Fprintf(w, "card file: %s\nkind:      %s\nholder:    %s (born %s, sex %s)\naddress:   %s\ncard expiry: %s\nchip:      %s\natr:       % X\n",
+		flags.Arg(0), s.Kind, h.Name, h.BirthDate.Format(time.DateOnly), h.Sex, h.Address, h.CardExpiry.Format(time.DateOnly), chipLine(s), s.ATR)
+	if len(s.StoredATR) > 0 {
+		fmt.Fprintf(w, "stored atr: % X\n", s.StoredATR)
+	}
 	fmt.Fprintln(w, "certificates:")
 	now := time.Now()
 	for _, c := range []struct {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -119,5 +120,37 @@ func TestProfilePersonaRoundTrip(t *testing.T) {
 	}
 	if s.Holder.Name != "試験　次郎" || string(s.PINs[emulator.JPKISignPassword].Value) != "XYZ789" {
 		t.Errorf("card does not carry the edited persona: name %q", s.Holder.Name)
+	}
+}
+
+// TestProfileChips: every preset is listed, and a card made with --chip
+// shows that chip and its ATRs.
+func TestProfileChips(t *testing.T) {
+	code, out, errOut := runCLI(t, "profile", "chips")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, c := range profile.Chips() {
+		if !strings.Contains(out, string(c.Name)) || !strings.Contains(out, fmt.Sprintf("% X", c.ATR)) {
+			t.Errorf("chips output lacks %s % X:\n%s", c.Name, c.ATR, out)
+		}
+	}
+	if !strings.Contains(out, string(profile.DefaultChip)+" (default)") {
+		t.Errorf("chips output does not mark the default:\n%s", out)
+	}
+
+	path := filepath.Join(t.TempDir(), "card.json")
+	if code, _, errOut := runCLI(t, "profile", "new", "--chip", "jpki-08", "-o", path); code != 0 {
+		t.Fatalf("new --chip: exit %d: %s", code, errOut)
+	}
+	spec, _ := profile.Chip("jpki-08").Spec()
+	code, out, errOut = runCLI(t, "profile", "show", path)
+	if code != 0 {
+		t.Fatalf("show: exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"chip:      jpki-08 (contactless", fmt.Sprintf("atr:       % X", spec.ATR), fmt.Sprintf("stored atr: % X", spec.StoredATR())} {
+		if !strings.Contains(out, want) {
+			t.Errorf("show output lacks %q:\n%s", want, out)
+		}
 	}
 }

@@ -30,9 +30,6 @@ import (
 	"github.com/mynacard/mynacard/emulator/pki"
 )
 
-// DefaultATR is the contact ATR OpenSC matches (card.md §1.1).
-var DefaultATR = []byte{0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14}
-
 //go:embed data/issuer-keys.pem
 var issuerKeysPEM []byte
 
@@ -157,7 +154,6 @@ func build(p Persona, k *cardKeys, now time.Time) (*emulator.State, error) {
 		Kind:          string(Normal),
 		Holder:        h,
 		Settings:      emulator.DefaultSettings(),
-		ATR:           append([]byte(nil), DefaultATR...),
 		Files:         map[emulator.FileRef][]byte{},
 		Keys: map[emulator.FileRef][]byte{
 			emulator.JPKIAuthKey: pki.MarshalKey(k.auth),
@@ -170,6 +166,9 @@ func build(p Persona, k *cardKeys, now time.Time) (*emulator.State, error) {
 			AuthCACert: authCA.Cert.Raw, AuthCAKey: pki.MarshalKey(k.authCA),
 			SignCACert: signCA.Cert.Raw, SignCAKey: pki.MarshalKey(k.signCA),
 		},
+	}
+	if err := SetChip(s, p.chip()); err != nil {
+		return nil, err
 	}
 	if err := setPINs(s, p); err != nil {
 		return nil, err

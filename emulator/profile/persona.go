@@ -22,6 +22,15 @@ type Persona struct {
 	TextPIN      string `json:"text_pin"`      // 券面事項入力補助用 (4 digits)
 	JukiPIN      string `json:"juki_pin"`      // 住民基本台帳用 (4 digits)
 	CommonPIN    string `json:"common_pin"`    // 共通カードAP (4 digits)
+	// Chip is the chip generation (see Chips); empty means DefaultChip.
+	Chip Chip `json:"chip,omitempty"`
+}
+
+func (p *Persona) chip() Chip {
+	if p.Chip == "" {
+		return DefaultChip
+	}
+	return p.Chip
 }
 
 // DefaultPersona is the holder of the built-in cards. Born 1980-02-17 with
@@ -46,6 +55,7 @@ func DefaultPersona() Persona {
 		TextPIN:      "1234",
 		JukiPIN:      "1234",
 		CommonPIN:    "1234",
+		Chip:         DefaultChip,
 	}
 }
 
@@ -80,6 +90,9 @@ func (p *Persona) Validate() error {
 		if err := checkText(f.v, f.max); err != nil {
 			return bad(f.field, "%v", err)
 		}
+	}
+	if _, err := p.chip().Spec(); err != nil {
+		return bad("chip", "%v", err)
 	}
 	if err := CheckMyNumber(p.MyNumber); err != nil {
 		return bad("my_number", "%v", err)
