@@ -52,6 +52,10 @@ type Case struct {
 	Kinds []string
 	// Needs lists the secrets the case presents; it is skipped without them.
 	Needs []emulator.FileRef
+	// Exhausts lists the keys the case blocks with wrong values; such
+	// cases run after every other case (nothing can use a blocked key),
+	// and on a real card a key that is not a PIN needs AllowUnrecoverable.
+	Exhausts []emulator.FileRef
 	// Issuer marks cases that need municipal-terminal operations.
 	Issuer bool
 	Run    func(t *T)
@@ -69,6 +73,14 @@ type Exchange struct {
 	Response string  `json:"response"`
 	SW       apdu.SW `json:"-"`
 	Data     []byte  `json:"-"`
+	// Random marks an answer whose data differs on every run by design:
+	// GET CHALLENGE and RSA-PSS signatures (card.md §5).
+	Random bool `json:"-"`
+}
+
+// randomAnswer reports whether the data answering c is random by design.
+func randomAnswer(c apdu.Command) bool {
+	return c.INS == apdu.INSGetChallenge || c.CLA == apdu.CLAProprietary && c.INS == apdu.INSComputeSignature && (c.P1 == 0x04 || c.P1 == 0x05)
 }
 
 func spacedHex(b []byte) string {
@@ -108,10 +120,12 @@ type T struct {
 type secretMemo struct {
 	accepted map[emulator.FileRef]bool
 	rejected map[emulator.FileRef]bool
+	// spent counts the wrong values each key's counter took.
+	spent map[emulator.FileRef]int
 }
 
 func newSecretMemo() *secretMemo {
-	return &secretMemo{accepted: map[emulator.FileRef]bool{}, rejected: map[emulator.FileRef]bool{}}
+	return &secretMemo{accepted: map[emulator.FileRef]bool{}, rejected: map[emulator.FileRef]bool{}, spent: map[emulator.FileRef]int{}}
 }
 
 // Errorf records a failure and lets the case go on.
@@ -144,7 +158,7 @@ func (t *T) transmit(c apdu.Command) apdu.Response {
 		t.Fatalf("answer to %s: %v", ex.Command, err)
 	}
 	r.Data = slices.Clone(r.Data)
-	ex.SW, ex.Data = r.SW, r.Data
+	ex.SW, ex.Data, ex.Random = r.SW, r.Data, randomAnswer(c)
 	ex.Response = strings.TrimSpace(spacedHex(r.Data) + " " + fmt.Sprintf("%04X", uint16(r.SW)))
 	t.log = append(t.log, ex)
 	return r
@@ -290,6 +304,9 @@ func (t *T) Verify(ref emulator.FileRef, value emulator.Secret) apdu.SW {
 		t.Skipf("would leave fewer than %d tries on %v (%d left)", minLeft, ref, left)
 	}
 	r := t.transmit(apdu.Verify(apdu.CurrentEF, value))
+	if _, miss := r.SW.Retries(); miss && !isKnown {
+		t.memo.spent[ref]++
+	}
 	if isKnown {
 		switch _, miss := r.SW.Retries(); {
 		case r.SW == apdu.SWOK:

@@ -122,7 +122,7 @@ func pinCases() []Case {
 					t.Equal("tries left after the right value", max, t.fullCounter(k.ref))
 				}},
 			Case{ID: id(4), Title: "exhausting the " + k.name + ": 63Cx down to 63C0, then 6984 even for the right value, blocked after reset", Spec: spec,
-				Class: Destructive, Needs: needs,
+				Class: Destructive, Needs: needs, Exhausts: needs,
 				Run: func(t *T) {
 					t.SelectAP(k.ref.App)
 					t.Unlock(k.ref)

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,14 +24,28 @@ func TestDiff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	same := Diff(run(a, a.Profile()), run(b, b.Profile()))
-	for _, d := range same {
-		if d.Significant() || d.ID != "CARD-CHAL-001" {
-			t.Errorf("two equal cards differ beyond the random challenge: %+v", d)
+	ra, rb := run(a, a.Profile()), run(b, b.Profile())
+	if same := Diff(ra, rb); len(same) != 0 {
+		t.Errorf("two equal cards differ (GET CHALLENGE is random by design and not compared): %+v", same)
+	}
+	// A case skipped on one side is not compared: it says nothing of the card.
+	skipped := *rb
+	skipped.Results = slices.Clone(rb.Results)
+	skipped.Results[0].Status, skipped.Results[0].Reason = Skip, "not given"
+	if d := Diff(ra, &skipped); len(d) != 0 {
+		t.Errorf("a case skipped on one side gave differences: %+v", d)
+	}
+	var out strings.Builder
+	if err := WriteDiff(&out, ra, &skipped, []Difference{{ID: "X", Kind: DiffSW, Step: 2, A: "9000", B: "6982"}, {ID: "Y", Kind: DiffOutcome, A: "pass", B: "fail"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"step 2", "outcome", "2 differences", "1 case ran on one target only and was not compared"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("WriteDiff output lacks %q:\n%s", want, out.String())
 		}
 	}
-	if len(same) == 0 {
-		t.Error("two random challenges compared equal")
+	if strings.Contains(out.String(), "step -1") || strings.Contains(out.String(), "step 0") {
+		t.Errorf("WriteDiff shows a step for an outcome:\n%s", out.String())
 	}
 
 	off := behaviourNamed(t, "wrong VERIFY reports one try too many (63C3 for 63C2)").target(t)

@@ -1,6 +1,8 @@
 package conformance
 
 import (
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -100,7 +102,7 @@ func TestSuiteThroughPCSC(t *testing.T) {
 			if !tgt.Caps().ReaderNamed || !tgt.Caps().Real {
 				t.Fatalf("caps %+v: a reader opened by name must be real and named", tgt.Caps())
 			}
-			rep, err := Run(tgt, prof, Options{AllowSpend: true, AllowDestructive: true})
+			rep, err := Run(tgt, prof, Options{AllowSpend: true, AllowDestructive: true, AllowUnrecoverable: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -180,5 +182,58 @@ func BenchmarkSuitePCSC(b *testing.B) {
 			}
 			b.ReportMetric(float64(apdus), "apdus/op")
 		})
+	}
+}
+
+// blockedByRun matches the skip reasons of a case that found a key blocked
+// or its secret refused (T.Unlock, T.Verify).
+var blockedByRun = regexp.MustCompile(`^[a-z]+/[0-9A-F]{4} is blocked|was refused earlier`)
+
+// TestDestructiveSuiteOnAFreshCard runs the whole destructive suite
+// through pcscd on a card that, like a real one, nothing restores between
+// cases. No case may skip for a key an earlier case blocked; without
+// AllowUnrecoverable the keys that are not PINs stay usable; the report
+// lists what was spent. With AllowUnrecoverable, on a second fresh card,
+// every key is exhausted and reported blocked.
+func TestDestructiveSuiteOnAFreshCard(t *testing.T) {
+	d := pcscdtest.Start(t, 2)
+	for slot, allowUnrecoverable := range []bool{false, true} {
+		served, prof := serveKind(t, d, slot, KindNormal)
+		rep, err := Run(served.PCSC, prof, Options{AllowSpend: true, AllowDestructive: true, AllowUnrecoverable: allowUnrecoverable})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rep.Results {
+			switch {
+			case r.Status == Fail:
+				t.Errorf("%s %s:\n%s", r.ID, r.Title, formatFailure(r, false))
+			case r.Status == Skip && blockedByRun.MatchString(r.Reason):
+				t.Errorf("%s skipped for a key an earlier case blocked: %s", r.ID, r.Reason)
+			}
+		}
+		spent := map[string]KeySpend{}
+		for _, s := range rep.Spent {
+			spent[s.Key] = s
+		}
+		for _, k := range keyTable {
+			s, ok := spent[k.ref.String()]
+			switch {
+			case !ok:
+				t.Errorf("unrecoverable %v: the report does not list %v, whose counter every run tries", allowUnrecoverable, k.ref)
+			case unrecoverable(k.ref) && !allowUnrecoverable && (s.Blocked || s.After != s.Before):
+				t.Errorf("%v (%s), not a PIN, was spent without AllowUnrecoverable: %+v", k.ref, k.name, s)
+			case (allowUnrecoverable || !unrecoverable(k.ref)) && !s.Blocked:
+				t.Errorf("unrecoverable %v: the exhaustion case of %v ran, yet the report says %+v", allowUnrecoverable, k.ref, s)
+			case s.WrongTries == 0:
+				t.Errorf("%v: no wrong try counted: %+v", k.ref, s)
+			}
+		}
+		var out strings.Builder
+		if err := WriteTable(&out, rep); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "BLOCKED by this run") {
+			t.Errorf("the table does not say what was blocked:\n%s", out.String())
+		}
 	}
 }

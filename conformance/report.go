@@ -60,6 +60,7 @@ func WriteTable(w io.Writer, rep *Report) error {
 			fmt.Fprintf(w, "\nFAIL %s: %s (card.md %s)\n%s", r.ID, r.Title, r.Spec, formatFailure(r, false))
 		}
 	}
+	writeSpent(w, rep.Spent)
 	pass, fail, skip := rep.Counts()
 	_, err := fmt.Fprintf(w, "\n%d passed, %d failed, %d skipped\n", pass, fail, skip)
 	return err
@@ -89,10 +90,12 @@ func WriteCatalogue(w io.Writer, cases []Case) error {
 	return tw.Flush()
 }
 
-// Trimmed returns a copy of the report in which only failed cases keep
-// their exchange, as the JSON form shows it.
+// Trimmed returns the report as the JSON form shows it: a copy with its
+// summary, in which only failed cases keep their exchange.
 func (rep *Report) Trimmed() *Report {
 	out := *rep
+	pass, fail, skip := rep.Counts()
+	out.Summary = &Summary{Cases: len(rep.Results), Passed: pass, Failed: fail, Skipped: skip}
 	out.Results = make([]Result, len(rep.Results))
 	for i, r := range rep.Results {
 		if r.Status != Fail {

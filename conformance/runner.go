@@ -14,6 +14,10 @@ type Options struct {
 	// AllowDestructive lets destructive cases run on a real card, and then
 	// only when its reader was chosen by name.
 	AllowDestructive bool
+	// AllowUnrecoverable lets destructive cases on a real card exhaust the
+	// keys that are not PINs (照合番号A/B, the birth-date key), which no
+	// holder operation resets.
+	AllowUnrecoverable bool
 	// Only keeps the cases whose ID starts with one of these prefixes.
 	Only []string
 	// Now is the time certificates are checked against; nil means time.Now.
@@ -48,6 +52,22 @@ type Report struct {
 	Kind         string   `json:"kind"`          // the kind the cases assumed
 	DetectedKind string   `json:"detected_kind"` // the kind read off the card
 	Results      []Result `json:"results"`
+	// Spent is what the run cost the card, per key that anything happened to.
+	Spent []KeySpend `json:"spent"`
+	// Summary counts the outcomes; the JSON form fills it in.
+	Summary *Summary `json:"summary,omitempty"`
+	// Tool and Revision name the program that ran the suite, when its
+	// caller knows them.
+	Tool     string `json:"tool,omitempty"`
+	Revision string `json:"revision,omitempty"`
+}
+
+// Summary counts a report's outcomes.
+type Summary struct {
+	Cases   int `json:"cases"`
+	Passed  int `json:"passed"`
+	Failed  int `json:"failed"`
+	Skipped int `json:"skipped"`
 }
 
 // Failed reports whether any case failed.
@@ -90,8 +110,8 @@ func RunCases(cases []Case, tgt Target, prof Profile, opts Options) (*Report, er
 		r.prof.Kind = r.detected
 	}
 	rep := &Report{Target: tgt.Name(), Kind: r.prof.Kind, DetectedKind: r.detected}
-	for i := range cases {
-		c := &cases[i]
+	before := r.readCounters()
+	for _, c := range runOrder(cases) {
 		if len(opts.Only) > 0 && !slices.ContainsFunc(opts.Only, func(p string) bool { return strings.HasPrefix(c.ID, p) }) {
 			continue
 		}
@@ -109,7 +129,23 @@ func RunCases(cases []Case, tgt Target, prof Profile, opts Options) (*Report, er
 		}
 		rep.Results = append(rep.Results, res)
 	}
+	rep.Spent = r.spent(before, r.readCounters())
 	return rep, nil
+}
+
+// runOrder puts the cases that exhaust a key after all others, keeping
+// the catalogue order otherwise: no case may find a key blocked by an
+// earlier one.
+func runOrder(cases []Case) []*Case {
+	out := make([]*Case, 0, len(cases))
+	for _, last := range []bool{false, true} {
+		for i := range cases {
+			if (len(cases[i].Exhausts) > 0) == last {
+				out = append(out, &cases[i])
+			}
+		}
+	}
+	return out
 }
 
 type runner struct {
@@ -133,6 +169,8 @@ func (r *runner) refuse(c *Case) string {
 		return "spends a PIN try; on a real card run with --allow-spend"
 	case r.caps.Real && c.Class == Destructive && !(r.opts.AllowDestructive && r.caps.ReaderNamed):
 		return "destructive; on a real card run with --allow-destructive and --reader naming the reader"
+	case r.caps.Real && !r.opts.AllowUnrecoverable && slices.ContainsFunc(c.Exhausts, unrecoverable):
+		return "would block a key that is not a PIN, which its holder cannot get reset; run with --allow-unrecoverable to spend it"
 	}
 	var missing []string
 	for _, ref := range c.Needs {

@@ -58,6 +58,8 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"conformance", "--list", "--json"}, 2, "--json would be ignored"},
 		{[]string{"conformance", "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"conformance", "--bogus"}, 2, "-bogus"},
+		{[]string{"conformance", "--allow-unrecoverable"}, 2, "--allow-unrecoverable goes with --allow-destructive"},
+		{[]string{"conformance", "--json", "--junit", "-"}, 2, "both write to stdout"},
 		{[]string{"conformance", "--card", missing}, 1, "missing.json"},
 		{[]string{"conformance", "--card", corrupt}, 1, "corrupt.json"},
 		// fuzz

@@ -32,7 +32,11 @@ Targets:
 On a pcsc target only read-only cases run unless --allow-spend (cases that
 spend one try and restore it; never below 2 tries left) or --allow-destructive
 together with --reader NAME (cases that may block a PIN) are given. No secret
-is ever presented that was not given.
+is ever presented that was not given. Cases that exhaust a key run after all
+others, so none finds a key blocked by an earlier case. Exhausting a key that
+is not a PIN (照合番号A/B, the birth-date key: no holder can get them reset)
+also needs --allow-unrecoverable. The report ends with what the run spent:
+wrong tries counted and keys blocked, per key.
 
 --diff-target SPEC runs the same cases on a second target and reports where
 the answers differ: SPEC is embedded:KIND, card:FILE or pcsc:READER (with
@@ -44,6 +48,7 @@ type conformanceFlags struct {
 	target, kind, card, reader, pins string
 	diffTarget, diffPins             string
 	allowSpend, allowDestructive     bool
+	allowUnrecoverable               bool
 	jsonOut, list                    bool
 	junit, run                       string
 }
@@ -60,8 +65,9 @@ func runConformance(e *env, args []string) error {
 	fs.StringVar(&f.diffPins, "diff-pins", "", "pins file for a pcsc diff target")
 	fs.BoolVar(&f.allowSpend, "allow-spend", false, "on a real card, run cases that spend one PIN try and restore it")
 	fs.BoolVar(&f.allowDestructive, "allow-destructive", false, "on a real card, run cases that may block a PIN or change the card (needs --reader NAME)")
+	fs.BoolVar(&f.allowUnrecoverable, "allow-unrecoverable", false, "with --allow-destructive, also exhaust the keys that are not PINs (照合番号A/B, birth date), which no holder can get reset")
 	fs.BoolVar(&f.jsonOut, "json", false, "write the report as JSON")
-	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to `FILE`")
+	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to `FILE` (- for stdout, instead of the table)")
 	fs.BoolVar(&f.list, "list", false, "list the catalogue and exit")
 	fs.StringVar(&f.run, "run", "", "comma-separated case ID prefixes to run, e.g. JPKI-PIN,INV")
 	if err := parseFlags(fs, args); err != nil {
@@ -83,7 +89,15 @@ func runConformance(e *env, args []string) error {
 	if f.diffPins != "" && !strings.HasPrefix(f.diffTarget, "pcsc:") {
 		return usagef("--diff-pins applies to a --diff-target pcsc:READER")
 	}
-	opts := conformance.Options{AllowSpend: f.allowSpend, AllowDestructive: f.allowDestructive}
+	switch {
+	case f.allowUnrecoverable && !f.allowDestructive:
+		return usagef("--allow-unrecoverable goes with --allow-destructive")
+	case f.junit == "-" && f.jsonOut:
+		return usagef("--junit - and --json would both write to stdout; give --junit a file")
+	case f.allowUnrecoverable && (f.target == "pcsc" || strings.HasPrefix(f.diffTarget, "pcsc:")):
+		fmt.Fprintln(e.stderr, "mynacard conformance: warning: --allow-unrecoverable blocks 照合番号A and B and the birth-date key of the card for good; its holder cannot get them reset")
+	}
+	opts := conformance.Options{AllowSpend: f.allowSpend, AllowDestructive: f.allowDestructive, AllowUnrecoverable: f.allowUnrecoverable}
 	if f.run != "" {
 		opts.Only = strings.Split(f.run, ",")
 		for _, p := range opts.Only {
@@ -204,7 +218,16 @@ func runOn(spec, pins, kind string, opts conformance.Options) (*conformance.Repo
 }
 
 func writeReports(e *env, f *conformanceFlags, a, b *conformance.Report, diffs []conformance.Difference) error {
-	if f.junit != "" {
+	for _, r := range []*conformance.Report{a, b} {
+		if r != nil {
+			r.Tool, r.Revision = version(), buildRevision()
+		}
+	}
+	switch f.junit {
+	case "":
+	case "-":
+		return conformance.WriteJUnit(e.stdout, a)
+	default:
 		if err := writeJUnitFile(f.junit, a); err != nil {
 			return err
 		}

@@ -27,9 +27,20 @@ func TestConformanceEmbeddedReports(t *testing.T) {
 	if rep.Kind != "face-auth" || len(rep.Results) < 10 {
 		t.Errorf("report kind %q with %d results", rep.Kind, len(rep.Results))
 	}
+	if s := rep.Summary; s == nil || s.Cases != len(rep.Results) || s.Passed+s.Failed+s.Skipped != s.Cases || s.Passed == 0 {
+		t.Errorf("report summary %+v for %d results", s, len(rep.Results))
+	}
+	if !strings.HasPrefix(rep.Tool, "mynacard ") {
+		t.Errorf("report tool %q, want the version", rep.Tool)
+	}
 	b, err := os.ReadFile(junit)
 	if err != nil {
 		t.Fatal(err)
+	}
+	// --junit - writes the same XML to stdout.
+	code, stdout, errOut := runCLI(t, "conformance", "--target", "embedded", "--kind", "face-auth", "--run", "FACE,INV,JPKI-RD", "--junit", "-")
+	if code != 0 || !strings.HasPrefix(stdout, "<?xml") || strings.Count(stdout, "<testcase") != strings.Count(string(b), "<testcase") {
+		t.Errorf("--junit -: exit %d, stderr %q, stdout:\n%s", code, errOut, stdout)
 	}
 	var suite struct {
 		Tests int `xml:"tests,attr"`
@@ -61,13 +72,20 @@ func TestConformanceFailureExitsOne(t *testing.T) {
 	}
 }
 
+// A diff compares the cases that ran on both sides: a card whose auth PIN
+// has a try fewer answers the empty VERIFY differently, and that is all.
 func TestConformanceDiffEmbedded(t *testing.T) {
-	code, out, errOut := runCLI(t, "conformance", "--kind", "normal", "--diff-target", "embedded:no-sign-cert", "--run", "JPKI-RD")
+	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", func(s *emulator.State) {
+		s.PINs[emulator.JPKIAuthPIN].Remaining = 2
+	})
+	code, out, errOut := runCLI(t, "conformance", "--card", path, "--diff-target", "embedded:normal", "--run", "JPKI-PIN-101,CARD-CHAL")
 	if code != 1 {
-		t.Fatalf("exit %d, want 1 (the two kinds answer 0008 differently): %s", code, errOut)
+		t.Fatalf("exit %d, want 1 (63C2 against 63C3): %s", code, errOut)
 	}
-	if !strings.Contains(out, "differences between A = embedded:normal and B = embedded:no-sign-cert") || !strings.Contains(out, "outcome") {
-		t.Errorf("diff output:\n%s", out)
+	for _, want := range []string{"differences between A = embedded:" + path + " and B = embedded:normal", "JPKI-PIN-101  sw  step 4", "2 differences in 2 cases run on both targets"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("diff output lacks %q:\n%s", want, out)
+		}
 	}
 }
 
