@@ -18,6 +18,7 @@ const (
 	INSInternalAuthenticate byte = 0x88 // ISO: INTERNAL AUTHENTICATE
 	INSSelect               byte = 0xA4 // ISO: SELECT
 	INSReadBinary           byte = 0xB0 // ISO: READ BINARY
+	INSReadBinaryOdd        byte = 0xB1 // ISO: READ BINARY, offset in a data object (the card has none)
 	INSReadRecord           byte = 0xB2 // ISO: READ RECORD
 	INSGetResponse          byte = 0xC0 // ISO: GET RESPONSE (the card has none)
 	INSGetData              byte = 0xCA // ISO: GET DATA

@@ -28,17 +28,18 @@ func h(format string, args ...[]byte) []byte {
 	return b
 }
 
+// The commands most steps send, in the hex form steps are written in.
 var (
-	selJPKI   = "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01"
-	selText   = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08"
-	selVisual = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 02"
-	selJuki   = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 01"
-	selCommon = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 01 00"
+	selJPKI   = apdu.SelectAID(AppJPKI.AID()).String()
+	selText   = apdu.SelectAID(AppText.AID()).String()
+	selVisual = apdu.SelectAID(AppVisual.AID()).String()
+	selJuki   = apdu.SelectAID(AppJuki.AID()).String()
+	selCommon = apdu.SelectAID(AppCommon.AID()).String()
 )
 
-func selEF(fid uint16) string { return fmt.Sprintf("00 A4 02 0C 02 %04X", fid) }
+func selEF(fid uint16) string { return apdu.SelectEF(fid).String() }
 
-func verifyCmd(s Secret) string { return fmt.Sprintf("00 20 00 80 %02X %X", len(s), []byte(s)) }
+func verifyCmd(s Secret) string { return apdu.Verify(apdu.CurrentEF, s).String() }
 
 // step is one command of a sequence and what the card must answer:
 // the status word, and the data when data is not nil.
@@ -396,13 +397,13 @@ func TestSequences(t *testing.T) {
 func TestGetChallenge(t *testing.T) {
 	c, _ := newTestCard(t)
 	for _, n := range []int{1, 8, 16, 255, 256} {
-		resp := c.Transmit([]byte{0x00, 0x84, 0x00, 0x00, byte(n)})
+		resp := c.Transmit(apdu.GetChallenge(n).Bytes())
 		if len(resp) != n+2 || !bytes.HasSuffix(resp, []byte{0x90, 0x00}) {
 			t.Errorf("GET CHALLENGE %d: %d bytes, SW % X", n, len(resp), resp[len(resp)-2:])
 		}
 	}
-	a := c.Transmit(h("00 84 00 00 10"))
-	b := c.Transmit(h("00 84 00 00 10"))
+	a := c.Transmit(apdu.GetChallenge(16).Bytes())
+	b := c.Transmit(apdu.GetChallenge(16).Bytes())
 	if bytes.Equal(a, b) {
 		t.Error("two challenges are equal")
 	}
@@ -431,7 +432,9 @@ func TestComputeSignature(t *testing.T) {
 	di := digestInfo(msg)
 	authPub := &testKeys.auth.PublicKey
 	sign := func(c *Card, p1, p2 byte, data []byte) []byte {
-		return c.Transmit(apdu.Command{CLA: 0x80, INS: 0x2A, P1: p1, P2: p2, Data: data, Ne: 256}.Bytes())
+		cmd := apdu.ComputeSignature(p1, data)
+		cmd.P2 = p2
+		return c.Transmit(cmd.Bytes())
 	}
 	login := func(t *testing.T) *Card {
 		c, _ := newTestCard(t)
@@ -486,7 +489,7 @@ func TestComputeSignature(t *testing.T) {
 	})
 	t.Run("sign key by SFI after the password (§6.3 alternative)", func(t *testing.T) {
 		c, _ := newTestCard(t)
-		for _, cmd := range []string{selJPKI, "00 20 00 9B 06 " + hex.EncodeToString(testSignPass)} {
+		for _, cmd := range []string{selJPKI, apdu.Verify(apdu.KeyRef(JPKISignPassword.FID), testSignPass).String()} {
 			mustSW(t, c.Transmit(h(cmd)), apdu.SWOK)
 		}
 		mustSW(t, sign(c, 0x00, 0x97, di), apdu.SWSecurityNotSatisfied)
@@ -519,7 +522,7 @@ func TestInternalAuthenticate(t *testing.T) {
 	challenge := []byte("0123456789abcdef")
 	sum := sha256.Sum256(challenge)
 	ia := func(p2 byte) []byte {
-		return c.Transmit(apdu.Command{CLA: 0x00, INS: 0x88, P2: p2, Data: challenge, Ne: 256}.Bytes())
+		return c.Transmit(apdu.InternalAuthenticate(p2, challenge).Bytes())
 	}
 	mustSW(t, c.Transmit(h(selCommon)), apdu.SWOK)
 	sig := mustSW(t, ia(0x99), apdu.SWOK)

@@ -15,7 +15,7 @@ func TestTransmitAnyBytes(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		if rapid.Bool().Draw(t, "select") {
 			a := rapid.SampledFrom(Apps).Draw(t, "app")
-			c.Transmit(append([]byte{0x00, 0xA4, 0x04, 0x0C, 0x0A}, a.AID()...))
+			c.Transmit(apdu.SelectAID(a.AID()).Bytes())
 		}
 		cmd := append(append([]byte(nil), rapid.SampledFrom(prefixes).Draw(t, "prefix")...),
 			rapid.SliceOfN(rapid.Byte(), 0, 300).Draw(t, "rest")...)

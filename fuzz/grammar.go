@@ -45,7 +45,7 @@ func Harmless(cmd []byte) bool {
 		return false
 	}
 	switch cmd[1] {
-	case apdu.INSSelect, apdu.INSReadBinary, apdu.INSReadBinary | 1, apdu.INSReadRecord, apdu.INSGetData,
+	case apdu.INSSelect, apdu.INSReadBinary, apdu.INSReadBinaryOdd, apdu.INSReadRecord, apdu.INSGetData,
 		apdu.INSGetChallenge, apdu.INSGetResponse, apdu.INSComputeSignature, apdu.INSInternalAuthenticate:
 		return true
 	case apdu.INSVerify:

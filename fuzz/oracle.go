@@ -120,9 +120,9 @@ func (o *Oracle) Check(cmd, resp []byte) error {
 	}
 	ok := r.SW == apdu.SWOK
 	switch c.INS {
-	case 0xA4:
+	case apdu.INSSelect:
 		o.selected(c, ok)
-	case 0xB0, 0xB1, 0xB2:
+	case apdu.INSReadBinary, apdu.INSReadBinaryOdd, apdu.INSReadRecord:
 		ref, known := o.readTarget(c, ok || r.SW == apdu.SWWarnEOF)
 		if !ok && r.SW != apdu.SWWarnEOF {
 			return nil
@@ -130,17 +130,17 @@ func (o *Oracle) Check(cmd, resp []byte) error {
 		if keys, listed := access[ref]; known && listed && !o.anyVerified(keys) {
 			return fail("read-protected", "%v read without any of %v verified in this session", ref, keys)
 		}
-	case 0x20:
+	case apdu.INSVerify:
 		return o.verify(c, r.SW, fail)
-	case 0x24, 0x32:
+	case apdu.INSChangeReferenceData, apdu.INSChangeKey:
 		ref, known := o.keyTarget(c.P2)
-		if ok && known && c.P1 == 0x01 && !o.anyVerified([]emulator.FileRef{ref}) {
+		if ok && known && c.P1 == apdu.NewValueOnly && !o.anyVerified([]emulator.FileRef{ref}) {
 			return fail("change-unverified", "reference data of %v changed without VERIFY in this session", ref)
 		}
 		if ok && known {
 			delete(o.counters, ref)
 		}
-	case 0x2A, 0x88:
+	case apdu.INSComputeSignature, apdu.INSInternalAuthenticate:
 		ref, known := o.keyTarget(c.P2)
 		pin, guarded := signers[ref]
 		if !ok || !known || !guarded {
@@ -149,7 +149,7 @@ func (o *Oracle) Check(cmd, resp []byte) error {
 		if !o.anyVerified([]emulator.FileRef{pin}) {
 			return fail("key-unverified", "%v used without %v verified in this session", ref, pin)
 		}
-		if c.INS == 0x2A && len(r.Data) != 256 {
+		if c.INS == apdu.INSComputeSignature && len(r.Data) != 256 {
 			return fail("sign-length", "RSA-2048 signature of %d bytes", len(r.Data))
 		}
 	}
@@ -159,17 +159,17 @@ func (o *Oracle) Check(cmd, resp []byte) error {
 func (o *Oracle) selected(c apdu.Command, ok bool) {
 	o.efKnown = false
 	switch {
-	case !ok && c.P1 == 0x04:
+	case !ok && c.P1 == apdu.SelectByDFName:
 		// A failed SELECT by name may or may not leave the current AP; keep
 		// the security status so that the oracle errs on the lenient side.
 	case !ok:
-	case c.P1 == 0x04:
+	case c.P1 == apdu.SelectByDFName:
 		o.clearSecurity()
 		o.app, o.appKnown = emulator.AppNone, bytes.Equal(c.Data, ispAID)
 		if app, found := emulator.AppByAID(c.Data); found {
 			o.app, o.appKnown = app, true
 		}
-	case c.P1 == 0x02 && len(c.Data) == 2:
+	case c.P1 == apdu.SelectByFID && len(c.Data) == 2:
 		o.ef, o.efKnown = uint16(c.Data[0])<<8|uint16(c.Data[1]), true
 	case c.P1 == 0x00:
 		// SELECT MF leaves the current DF (card.md §2).
@@ -184,18 +184,18 @@ func (o *Oracle) selected(c apdu.Command, ok bool) {
 func (o *Oracle) readTarget(c apdu.Command, read bool) (emulator.FileRef, bool) {
 	sfi := 0
 	switch c.INS {
-	case 0xB0:
+	case apdu.INSReadBinary:
 		if c.P1&0x80 != 0 {
 			sfi = int(c.P1 & 0x1F)
 		}
-	case 0xB1:
+	case apdu.INSReadBinaryOdd:
 		if c.P1 != 0 || c.P2 != 0 {
 			if !o.appKnown {
 				return emulator.FileRef{}, false
 			}
 			return emulator.FileRef{App: o.app, FID: uint16(c.P1)<<8 | uint16(c.P2)}, true
 		}
-	case 0xB2:
+	case apdu.INSReadRecord:
 		sfi = int(c.P2 >> 3)
 	}
 	if sfi != 0 {

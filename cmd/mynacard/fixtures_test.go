@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -53,28 +52,20 @@ func loadCardFile(t testing.TB, path string) *emulator.State {
 
 // Commands the tests send (card.md §5).
 var (
-	cmdSelectJPKI   = hexBytes("00A4040C0AD392F000260100000001")
-	cmdSelectCommon = hexBytes("00A4040C0AD3921000310001010100")
+	cmdSelectJPKI   = apdu.SelectAID(emulator.AppJPKI.AID()).Bytes()
+	cmdSelectCommon = apdu.SelectAID(emulator.AppCommon.AID()).Bytes()
 )
 
-func hexBytes(s string) []byte {
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		panic(err)
-	}
-	return b
-}
-
 func cmdSelectEF(fid uint16) []byte {
-	return []byte{0x00, 0xA4, 0x02, 0x0C, 0x02, byte(fid >> 8), byte(fid)}
+	return apdu.SelectEF(fid).Bytes()
 }
 
 // cmdVerify is VERIFY of the current EF; an empty value queries the counter.
 func cmdVerify(value string) []byte {
 	if value == "" {
-		return []byte{0x00, 0x20, 0x00, 0x80}
+		return apdu.VerifyQuery(apdu.CurrentEF).Bytes()
 	}
-	return append([]byte{0x00, 0x20, 0x00, 0x80, byte(len(value))}, value...)
+	return apdu.Verify(apdu.CurrentEF, []byte(value)).Bytes()
 }
 
 // pcscReader is one PC/SC connection to a served card.

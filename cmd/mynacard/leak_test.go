@@ -228,7 +228,7 @@ func leakAPDUs(p profile.Persona, dobKey, collationB string) []struct {
 	v := func(s string) []byte { return cmdVerify(s) }
 	// JICSAP CHANGE KEY of the verified juki PIN (card.md §4.4).
 	change := func(new string) []byte {
-		return append([]byte{0x80, 0x32, 0x00, 0x80, byte(len(new))}, new...)
+		return apdu.ChangeKey(apdu.CurrentEF, []byte(new)).Bytes()
 	}
 	sel := func(fid uint16) step { return step{cmdSelectEF(fid), apdu.SWOK} }
 	return []step{
@@ -238,13 +238,13 @@ func leakAPDUs(p profile.Persona, dobKey, collationB string) []struct {
 		{append([]byte{0x00, 0x20, 0x00, 0x80, 0x05}, p.AuthPIN...), 0},
 		{append([]byte{0x00, 0x20, 0x00, 0x80, 0x04}, p.AuthPIN[:3]...), 0},
 		sel(0x001B), {v(leakWrongPassword), 0}, {v(p.SignPassword), apdu.SWOK},
-		{hexBytes("00A4040C0AD3921000310001010408"), apdu.SWOK},
+		{apdu.SelectAID(emulator.AppText.AID()).Bytes(), apdu.SWOK},
 		sel(0x0014), {v(p.MyNumber), apdu.SWOK},
 		sel(0x0015), {v(collationB), apdu.SWOK},
 		sel(0x0011), {v(p.TextPIN), apdu.SWOK},
-		{hexBytes("00A4040C0AD3921000310001010402"), apdu.SWOK},
+		{apdu.SelectAID(emulator.AppVisual.AID()).Bytes(), apdu.SWOK},
 		sel(0x0011), {v(dobKey), apdu.SWOK},
-		{hexBytes("00A4040C0AD3921000310001010401"), apdu.SWOK},
+		{apdu.SelectAID(emulator.AppJuki.AID()).Bytes(), apdu.SWOK},
 		sel(0x001C), {v(p.JukiPIN), apdu.SWOK},
 		{change(leakNewJukiPIN), apdu.SWOK},
 		{v(leakNewJukiPIN), apdu.SWOK},
