@@ -8,8 +8,9 @@ import (
 	"time"
 
 	"github.com/mynacard/mynacard/emulator"
-	"github.com/mynacard/mynacard/internal/pcscdtest"
 	"github.com/mynacard/mynacard/vpcd"
+	"github.com/mynacard/mynacard/vpcd/pcscd"
+	"github.com/mynacard/mynacard/vpcd/pcsctest"
 	"github.com/mynacard/mynacard/vpcd/vpcdtest"
 )
 
@@ -60,7 +61,7 @@ func (s servedPCSC) Caps() Caps {
 
 // serveKind serves the default card of kind in slot of d and opens it
 // through PC/SC by reader name.
-func serveKind(tb testing.TB, d *pcscdtest.Daemon, slot int, kind string) (servedPCSC, Profile) {
+func serveKind(tb testing.TB, d *pcscd.Daemon, slot int, kind string) (servedPCSC, Profile) {
 	tb.Helper()
 	e, err := EmbeddedKind(kind)
 	if err != nil {
@@ -95,7 +96,7 @@ func openWhenPresent(tb testing.TB, reader string) *PCSC {
 // through pcscd and vpcd on served emulator cards, and checks that it
 // answers exactly as the in-process emulator does.
 func TestSuiteThroughPCSC(t *testing.T) {
-	d := pcscdtest.Start(t, 2)
+	d := pcsctest.Daemon(t, 2)
 	for slot, kind := range []string{KindNormal, KindFaceAuth} {
 		t.Run(kind, func(t *testing.T) {
 			tgt, prof := serveKind(t, d, slot, kind)
@@ -132,7 +133,7 @@ func TestSuiteThroughPCSC(t *testing.T) {
 
 // TestPCSCReaderChoice checks the reader selection rules of OpenPCSC.
 func TestPCSCReaderChoice(t *testing.T) {
-	d := pcscdtest.Start(t, 1)
+	d := pcsctest.Daemon(t, 1)
 	tgt, _ := serveKind(t, d, 0, KindNormal)
 	tgt.Close()
 	for _, tt := range []struct {
@@ -157,7 +158,7 @@ func TestPCSCReaderChoice(t *testing.T) {
 // BenchmarkSuitePCSC is the full suite on a normal card through pcscd and
 // vpcd, next to the same run in process (target: < 5 s through PC/SC).
 func BenchmarkSuitePCSC(b *testing.B) {
-	d := pcscdtest.Start(b, 1)
+	d := pcsctest.Daemon(b, 1)
 	tgt, prof := serveKind(b, d, 0, KindNormal)
 	emb, err := EmbeddedKind(KindNormal)
 	if err != nil {

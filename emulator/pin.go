@@ -226,3 +226,30 @@ func (c *Card) changeSecret(cmd apdu.Command) ([]byte, apdu.SW) {
 	}
 	return nil, apdu.SWOK
 }
+
+// SetTriesLeft sets the retry counter of key ref to n, from 0 (blocked) to
+// the key's limit, while the session goes on: the holder might have spent
+// the tries at another terminal. A test harness uses it to block a PIN under
+// a client that keeps its connection. The key is no longer verified in this
+// session, as after a wrong VERIFY.
+func (c *Card) SetTriesLeft(ref FileRef, n int) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.state.PINs[ref]
+	switch {
+	case p == nil:
+		return fmt.Errorf("emulator: card has no key %v", ref)
+	case n < 0 || n > p.Max:
+		return fmt.Errorf("emulator: %d tries for %v: want 0 to %d", n, ref, p.Max)
+	}
+	old := p.Remaining
+	p.Remaining = n
+	if err := c.persist(); err != nil {
+		p.Remaining = old
+		return err
+	}
+	if ref.App == c.app {
+		c.verified &^= 1 << ref.FID
+	}
+	return nil
+}

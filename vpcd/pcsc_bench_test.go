@@ -8,8 +8,8 @@ import (
 
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/profile"
-	"github.com/mynacard/mynacard/internal/pcscdtest"
 	"github.com/mynacard/mynacard/vpcd"
+	"github.com/mynacard/mynacard/vpcd/pcsctest"
 )
 
 var (
@@ -51,7 +51,7 @@ func defaultCard(b *testing.B) *emulator.Card {
 // through pcscd. scripts/bench.sh divides the zero-work card's times by the
 // emulator's.
 func benchPCSC(b *testing.B, card vpcd.Card) {
-	d := pcscdtest.Start(b, 1)
+	d := pcsctest.Daemon(b, 1)
 	serve(b, d.Addr(0), card, true)
 	c := connect(b, pcscContext(b), d.ReaderName(0))
 	transmit(b, c, selectJPKI)
@@ -75,7 +75,7 @@ func BenchmarkPCSCEmulator(b *testing.B) { benchPCSC(b, defaultCard(b)) }
 // on each per iteration so drift hits both alike. ratio is the emulator's
 // APDU rate over the zero-work card's (target >= 0.9).
 func BenchmarkPCSCRoundTrip(b *testing.B) {
-	d := pcscdtest.Start(b, 2)
+	d := pcsctest.Daemon(b, 2)
 	serve(b, d.Addr(0), zeroCard{}, true)
 	serve(b, d.Addr(1), defaultCard(b), true)
 	ctx := pcscContext(b)
@@ -97,7 +97,7 @@ func BenchmarkPCSCRoundTrip(b *testing.B) {
 // BenchmarkQuickAck measures what re-arming TCP_QUICKACK before each read
 // saves: two zero-work cards behind the same pcscd, one without it.
 func BenchmarkQuickAck(b *testing.B) {
-	d := pcscdtest.Start(b, 2)
+	d := pcsctest.Daemon(b, 2)
 	serve(b, d.Addr(0), zeroCard{}, true)
 	serve(b, d.Addr(1), zeroCard{}, false)
 	ctx := pcscContext(b)

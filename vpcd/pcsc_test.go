@@ -23,7 +23,7 @@ import (
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/profile"
-	"github.com/mynacard/mynacard/internal/pcscdtest"
+	"github.com/mynacard/mynacard/vpcd/pcsctest"
 )
 
 // These tests drive an emulated card through a real pcscd and vpcd with
@@ -98,7 +98,7 @@ func (p pcscCard) readEF() []byte {
 }
 
 func TestPCSCJPKISequence(t *testing.T) {
-	d := pcscdtest.Start(t, 1)
+	d := pcsctest.Daemon(t, 1)
 	card := newCard(t, profile.Normal)
 	serve(t, d.Addr(0), card, true)
 	ctx := pcscContext(t)
@@ -183,7 +183,7 @@ const opensc11 = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 // TestOpenSC lets OpenSC, an independent PC/SC client with its own JPKI
 // driver, bind a normal card on slot 0 and a face-auth card on slot 1.
 func TestOpenSC(t *testing.T) {
-	d := pcscdtest.Start(t, 2)
+	d := pcsctest.Daemon(t, 2)
 	normal := newCard(t, profile.Normal)
 	faceAuth := newCard(t, profile.FaceAuth)
 	serve(t, d.Addr(0), normal, true)
@@ -280,7 +280,7 @@ func triesLeft(out, pin string) string {
 // back by itself with its retry counters, and like a real card after a
 // power cycle it has forgotten its security status.
 func TestPCSCRestartAndDisconnect(t *testing.T) {
-	d := pcscdtest.Start(t, 1)
+	d := pcsctest.Daemon(t, 1)
 	card := newCard(t, profile.Normal)
 	srv := serve(t, d.Addr(0), card, true)
 	reader := d.ReaderName(0)
@@ -307,7 +307,9 @@ func TestPCSCRestartAndDisconnect(t *testing.T) {
 	sign := "802A00800430313233" + "00"
 
 	start := time.Now()
-	d.Restart(t)
+	if err := d.Restart(); err != nil {
+		t.Fatal(err)
+	}
 	p = session()
 	t.Logf("card usable %v after pcscd restart began", time.Since(start))
 	if r := p.send("00200080"); r.SW != apdu.RetriesLeft(2) {

@@ -15,8 +15,8 @@ import (
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/cardfile"
 	"github.com/mynacard/mynacard/emulator/profile"
-	"github.com/mynacard/mynacard/internal/pcscdtest"
 	"github.com/mynacard/mynacard/vpcd"
+	"github.com/mynacard/mynacard/vpcd/pcsctest"
 	"github.com/mynacard/mynacard/vpcd/vpcdtest"
 )
 
@@ -104,7 +104,7 @@ func checkAPDULog(t *testing.T, logs, pin string) {
 // TestServeThroughPCSCD runs the command as a user would, two card files
 // on the two slots of a pcscd, and finds them with OpenSC.
 func TestServeThroughPCSCD(t *testing.T) {
-	d := pcscdtest.Start(t, 2)
+	d := pcsctest.Daemon(t, 2)
 	dir := t.TempDir()
 	normal := newCardFile(t, profile.Normal, dir, "normal.json", nil)
 	faceAuth := newCardFile(t, profile.FaceAuth, dir, "face-auth.json", nil)

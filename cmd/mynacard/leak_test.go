@@ -21,7 +21,7 @@ import (
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/internal/logging"
-	"github.com/mynacard/mynacard/internal/pcscdtest"
+	"github.com/mynacard/mynacard/vpcd/pcsctest"
 )
 
 // The secrets of the leak test's holder. The 4-digit values are chosen so
@@ -262,7 +262,7 @@ func leakAPDUs(p profile.Persona, dobKey, collationB string) []struct {
 // and their error paths — and searches everything mynacard wrote for the
 // PINs, 照合番号 and private keys in every form.
 func TestNoSecretInOutput(t *testing.T) {
-	d := pcscdtest.Start(t, 1)
+	d := pcsctest.Daemon(t, 1)
 	dir := t.TempDir()
 	scan := &leakScan{patterns: map[string]leakPattern{}}
 	p := leakPersona

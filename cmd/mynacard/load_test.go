@@ -14,7 +14,7 @@ import (
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/profile"
-	"github.com/mynacard/mynacard/internal/pcscdtest"
+	"github.com/mynacard/mynacard/vpcd/pcsctest"
 )
 
 // loadCard is what one card of the load test holds that no other does:
@@ -85,7 +85,7 @@ func TestLoadEightCards(t *testing.T) {
 		cards   = 8
 		perCard = 1000
 	)
-	d := pcscdtest.Start(t, cards)
+	d := pcsctest.Daemon(t, cards)
 	dir := t.TempDir()
 	var (
 		paths []string

@@ -20,8 +20,8 @@ import (
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/cardfile"
 	"github.com/mynacard/mynacard/emulator/profile"
-	"github.com/mynacard/mynacard/internal/pcscdtest"
 	"github.com/mynacard/mynacard/vpcd"
+	"github.com/mynacard/mynacard/vpcd/pcsctest"
 	"github.com/mynacard/mynacard/vpcd/vpcdtest"
 )
 
@@ -73,7 +73,7 @@ type inFlight struct {
 func TestKillServeDuringVerify(t *testing.T) {
 	const kills = 15
 	rng := reliabilitySeed(t)
-	d := pcscdtest.Start(t, 1)
+	d := pcsctest.Daemon(t, 1)
 	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
 	maxTries := make([]int, len(tornSecrets))
 	known := make([]int, len(tornSecrets))
@@ -625,7 +625,7 @@ func TestServeSurvivesVPCDFaults(t *testing.T) {
 	t.Logf("%d vpcd faults survived; slowest reconnect %v", faults, worst.Round(time.Millisecond))
 }
 
-// pcscdPID finds the pcscd this test process started (pcscdtest execs it
+// pcscdPID finds the pcscd this test process started (pcscd.Daemon execs it
 // in place of its launcher, so it is a direct child).
 func pcscdPID(t *testing.T) int {
 	t.Helper()
@@ -657,7 +657,7 @@ func pcscdPID(t *testing.T) int {
 // (SIGTERM, start) under a served card: the card must be back in the
 // reader promptly with its counters.
 func TestServeSurvivesPCSCDRestart(t *testing.T) {
-	d := pcscdtest.Start(t, 1)
+	d := pcsctest.Daemon(t, 1)
 	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
 	srv := startMyna(t, "serve", "--port", strconv.Itoa(d.Base), path, "--log-level", "debug", "--log-json")
 	r := openPCSCReader(t, d.ReaderName(0))
@@ -673,7 +673,9 @@ func TestServeSurvivesPCSCDRestart(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		d.Restart(t)
+		if err := d.Restart(); err != nil {
+			t.Fatal(err)
+		}
 		// The old context died with the daemon.
 		r = openPCSCReader(t, d.ReaderName(0))
 		took, err := r.waitPresent(true, 10*time.Second)

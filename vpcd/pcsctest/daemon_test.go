@@ -1,6 +1,6 @@
 //go:build linux
 
-package pcscdtest_test
+package pcsctest_test
 
 import (
 	"bytes"
@@ -11,8 +11,8 @@ import (
 
 	"github.com/ebfe/scard"
 
-	"github.com/mynacard/mynacard/internal/pcscdtest"
 	"github.com/mynacard/mynacard/vpcd"
+	"github.com/mynacard/mynacard/vpcd/pcsctest"
 )
 
 // okCard answers every command with 90 00. Its ATR's last byte names its
@@ -64,7 +64,7 @@ func cardATR(t *testing.T, reader string) []byte {
 func TestSlotsAndRestart(t *testing.T) {
 	// Eight slots take four reader entries, each with its own driver copy.
 	const slots = 8
-	d := pcscdtest.Start(t, slots)
+	d := pcsctest.Daemon(t, slots)
 	for slot := range slots {
 		serve(t, d.Addr(slot), slot)
 	}
@@ -73,7 +73,9 @@ func TestSlotsAndRestart(t *testing.T) {
 			t.Errorf("slot %d (%s): ATR % X, want % X", slot, d.ReaderName(slot), atr, atrFor(slot))
 		}
 	}
-	d.Restart(t)
+	if err := d.Restart(); err != nil {
+		t.Fatal(err)
+	}
 	if atr := cardATR(t, d.ReaderName(slots-1)); !bytes.Equal(atr, atrFor(slots-1)) {
 		t.Errorf("after restart: ATR % X, want % X", atr, atrFor(slots-1))
 	}
