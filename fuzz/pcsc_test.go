@@ -2,8 +2,6 @@ package fuzz
 
 import (
 	"context"
-	"errors"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -15,7 +13,7 @@ import (
 	"github.com/mynacard/mynacard/emulator/embedded"
 	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/vpcd"
-	"github.com/mynacard/mynacard/vpcd/pcscd"
+	"github.com/mynacard/mynacard/vpcd/pcsctest"
 	"github.com/mynacard/mynacard/vpcd/vpcdtest"
 )
 
@@ -39,15 +37,7 @@ func (r *recordingCard) Transmit(cmd []byte) []byte {
 // change the card, no 0- or 1-byte command may go out (they hang pcscd),
 // and in differential mode the served card must answer as the emulator does.
 func TestFuzzPCSCIsHarmless(t *testing.T) {
-	// Not pcsctest: it serves hostile cards from this package.
-	d, err := pcscd.Start(pcscd.Options{Slots: 1})
-	if errors.Is(err, pcscd.ErrUnavailable) && os.Getenv("CI") != "true" {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
+	d := pcsctest.Daemon(t, 1)
 	s, err := profile.Default(profile.Normal)
 	if err != nil {
 		t.Fatal(err)

@@ -1,76 +1,58 @@
 package main
 
 import (
-	"crypto/rand"
 	"flag"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/profile"
+	"github.com/mynacard/mynacard/vpcd/control"
 )
 
 func init() {
 	register(command{name: "issuer", summary: "municipal operations on a card file: face-auth, reverse, unblock, issue-sign-cert", run: runIssuer})
 }
 
-// issuerOp is one municipal operation: setup declares its flags on fs and
-// returns what builds the change once they are parsed.
+// issuerOp is one municipal operation: flags declares its flags on fs,
+// filling in the request that control.IssuerOp turns into the change.
+// `issuer` applies it to a card file, `ctl` sends it to a served card.
 type issuerOp struct {
 	name, summary string
-	setup         func(fs *flag.FlagSet, persona profile.Persona) func() (func(*emulator.State) error, error)
+	flags         func(fs *flag.FlagSet, persona profile.Persona, r *control.Request)
 }
 
 var issuerOps = []issuerOp{
 	{"face-auth", "remove the sign certificate and lock the PINs (顔認証マイナンバーカード)",
-		func(*flag.FlagSet, profile.Persona) func() (func(*emulator.State) error, error) {
-			return func() (func(*emulator.State) error, error) {
-				return func(s *emulator.State) error { return s.ConvertToFaceAuth(rand.Reader) }, nil
-			}
-		}},
+		func(*flag.FlagSet, profile.Persona, *control.Request) {}},
 	{"reverse", "end face-auth mode: set the four 4-digit PINs",
-		func(fs *flag.FlagSet, persona profile.Persona) func() (func(*emulator.State) error, error) {
-			auth := fs.String("auth-pin", persona.AuthPIN, "new JPKI auth PIN (4 digits)")
-			text := fs.String("text-pin", persona.TextPIN, "new 券面事項入力補助 PIN (4 digits)")
-			juki := fs.String("juki-pin", persona.JukiPIN, "new 住基 PIN (4 digits)")
-			common := fs.String("common-pin", persona.CommonPIN, "new 共通 AP PIN (4 digits)")
-			return func() (func(*emulator.State) error, error) {
-				p := emulator.PINSet{Auth: emulator.Secret(*auth), Text: emulator.Secret(*text), Juki: emulator.Secret(*juki), Common: emulator.Secret(*common)}
-				return func(s *emulator.State) error { return s.ReverseFaceAuth(p) }, nil
-			}
+		func(fs *flag.FlagSet, persona profile.Persona, r *control.Request) {
+			r.PINs = &control.PINs{}
+			fs.StringVar(&r.PINs.Auth, "auth-pin", persona.AuthPIN, "new JPKI auth PIN (4 digits)")
+			fs.StringVar(&r.PINs.Text, "text-pin", persona.TextPIN, "new 券面事項入力補助 PIN (4 digits)")
+			fs.StringVar(&r.PINs.Juki, "juki-pin", persona.JukiPIN, "new 住基 PIN (4 digits)")
+			fs.StringVar(&r.PINs.Common, "common-pin", persona.CommonPIN, "new 共通 AP PIN (4 digits)")
 		}},
 	{"unblock", "set a key's value and reset its retry counter",
-		func(fs *flag.FlagSet, persona profile.Persona) func() (func(*emulator.State) error, error) {
-			key := fs.String("key", emulator.JPKIAuthPIN.String(), "key reference, e.g. jpki/0018, jpki/001B, text/0011, juki/001C, common/001C")
-			value := fs.String("value", "", "new value (default: the default persona's PIN for the key)")
-			return func() (func(*emulator.State) error, error) {
-				var ref emulator.FileRef
-				if err := ref.UnmarshalText([]byte(*key)); err != nil {
-					return nil, usagef("--key: %v", err)
-				}
-				v := *value
-				if v == "" {
-					v = map[emulator.FileRef]string{
-						emulator.JPKIAuthPIN: persona.AuthPIN, emulator.JPKISignPassword: persona.SignPassword,
-						emulator.TextPIN: persona.TextPIN, emulator.JukiPIN: persona.JukiPIN, emulator.CommonPIN: persona.CommonPIN,
-					}[ref]
-				}
-				if v == "" {
-					return nil, usagef("--value is required for %v", ref)
-				}
-				return func(s *emulator.State) error { return s.Unblock(ref, emulator.Secret(v)) }, nil
-			}
+		func(fs *flag.FlagSet, _ profile.Persona, r *control.Request) {
+			fs.StringVar(&r.Key, "key", emulator.JPKIAuthPIN.String(), "key reference, e.g. jpki/0018, jpki/001B, text/0011, juki/001C, common/001C")
+			fs.StringVar(&r.Value, "value", "", "new value (default: the default persona's PIN for the key)")
 		}},
 	{"issue-sign-cert", "issue a new sign certificate and key from the card's test PKI",
-		func(fs *flag.FlagSet, persona profile.Persona) func() (func(*emulator.State) error, error) {
-			pass := fs.String("password", persona.SignPassword, "new sign password (6-16 of A-Z, 0-9)")
-			return func() (func(*emulator.State) error, error) {
-				return func(s *emulator.State) error {
-					return profile.IssueSignCert(s, emulator.Secret(*pass), time.Now())
-				}, nil
-			}
+		func(fs *flag.FlagSet, persona profile.Persona, r *control.Request) {
+			fs.StringVar(&r.Password, "password", persona.SignPassword, "new sign password (6-16 of A-Z, 0-9)")
 		}},
+}
+
+// issuerRequest finds operation name and declares its flags on fs.
+func issuerRequest(fs *flag.FlagSet, name string) (*control.Request, bool) {
+	i := slices.IndexFunc(issuerOps, func(o issuerOp) bool { return o.name == name })
+	if i < 0 {
+		return nil, false
+	}
+	r := &control.Request{Op: name}
+	issuerOps[i].flags(fs, profile.DefaultPersona(), r)
+	return r, true
 }
 
 // issuerHelp lists every operation with its flags.
@@ -79,7 +61,7 @@ func issuerHelp(e *env) {
 	for _, op := range issuerOps {
 		fmt.Fprintf(e.stdout, "\n  %-16s %s\n", op.name, op.summary)
 		fs := flag.NewFlagSet(op.name, flag.ContinueOnError)
-		op.setup(fs, profile.DefaultPersona())
+		op.flags(fs, profile.DefaultPersona(), &control.Request{})
 		fs.SetOutput(e.stdout)
 		fs.PrintDefaults()
 	}
@@ -93,13 +75,12 @@ func runIssuer(e *env, args []string) error {
 		issuerHelp(e)
 		return flag.ErrHelp
 	}
-	i := slices.IndexFunc(issuerOps, func(o issuerOp) bool { return o.name == args[0] })
-	if i < 0 {
+	fs := newFlags(e, "issuer "+args[0], "CARD.json [flags]")
+	req, ok := issuerRequest(fs, args[0])
+	if !ok {
 		return usagef("unknown operation %q: want face-auth, reverse, unblock or issue-sign-cert", args[0])
 	}
-	op, rest := issuerOps[i], args[1:]
-	fs := newFlags(e, "issuer "+op.name, "CARD.json [flags]")
-	build := op.setup(fs, profile.DefaultPersona())
+	rest := args[1:]
 	pos, err := parseInterspersed(fs, rest)
 	if err != nil {
 		return err
@@ -107,9 +88,9 @@ func runIssuer(e *env, args []string) error {
 	if len(pos) != 1 {
 		return usagef("want exactly one card file, got %d arguments", len(pos))
 	}
-	apply, err := build()
+	apply, err := control.IssuerOp(*req)
 	if err != nil {
-		return err
+		return usagef("%v", err)
 	}
 	path := pos[0]
 	card, unlock, err := openCardFile(path)
@@ -120,6 +101,6 @@ func runIssuer(e *env, args []string) error {
 	if err := card.Issue(apply); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s: %s done; card kind %s\n", path, op.name, card.Snapshot().Kind)
+	fmt.Fprintf(e.stdout, "%s: %s done; card kind %s\n", path, req.Op, card.Snapshot().Kind)
 	return nil
 }

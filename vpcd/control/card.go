@@ -4,7 +4,7 @@ import (
 	"sync"
 
 	"github.com/mynacard/mynacard/emulator"
-	"github.com/mynacard/mynacard/fuzz"
+	"github.com/mynacard/mynacard/fuzz/hostile"
 	"github.com/mynacard/mynacard/internal/logging"
 	"github.com/mynacard/mynacard/vpcd"
 )
@@ -23,7 +23,7 @@ type Card struct {
 
 	mu      sync.Mutex
 	front   vpcd.Card
-	hostile *uint64
+	seed    *uint64
 }
 
 // NewCard serves c as the card of a vpcd.Server dialling (or, reversed,
@@ -49,22 +49,22 @@ func (c *Card) Transmit(cmd []byte) []byte { return c.current().Transmit(cmd) }
 func (c *Card) Reset()                     { c.current().Reset() }
 func (c *Card) PowerOff()                  { c.current().PowerOff() }
 
-// SetHostile mutates answers from seed (see fuzz.Hostile), or with nil
+// SetHostile mutates answers from seed (see package hostile), or with nil
 // answers faithfully again.
 func (c *Card) SetHostile(seed *uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if seed == nil {
-		c.front, c.hostile = c.Card, nil
+		c.front, c.seed = c.Card, nil
 		return
 	}
 	s := *seed
-	c.front, c.hostile = fuzz.NewHostile(c.Card, s, c.log), &s
+	c.front, c.seed = hostile.New(c.Card, s, c.log), &s
 }
 
 func (c *Card) status(slot int) Status {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return Status{Slot: slot, Name: c.Name, Reader: c.Reader, Kind: string(c.Card.Snapshot().Kind),
-		Inserted: c.Server.Inserted(), Hostile: c.hostile}
+		Inserted: c.Server.Inserted(), Hostile: c.seed}
 }

@@ -11,6 +11,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/mynacard/mynacard/internal/logging"
@@ -195,9 +197,12 @@ func (c *Card) do(r Request) (string, error) {
 		}
 		return fmt.Sprintf("%v has %d tries left", ref, *r.Tries), nil
 	}
+	if !slices.Contains(IssuerOps, r.Op) {
+		return "", fmt.Errorf("unknown op %q: want status, %s, tries, remove, insert or hostile", r.Op, strings.Join(IssuerOps, ", "))
+	}
 	op, err := IssuerOp(r)
 	if err != nil {
-		return "", fmt.Errorf("unknown op %q: want status, %v, tries, remove, insert or hostile", r.Op, IssuerOps)
+		return "", err
 	}
 	if err := c.Card.Issue(op); err != nil {
 		return "", err
