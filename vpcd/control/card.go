@@ -21,9 +21,9 @@ type Card struct {
 	Server *vpcd.Server
 	log    *logging.Logger
 
-	mu      sync.Mutex
-	front   vpcd.Card
-	seed    *uint64
+	mu    sync.Mutex
+	front vpcd.Card
+	seed  *uint64
 }
 
 // NewCard serves c as the card of a vpcd.Server dialling (or, reversed,
