@@ -17,7 +17,7 @@
 // process that starts daemons one after another must give them all the same
 // Options.Dir. Child processes get the variable through the environment.
 //
-// The package builds on Linux only; elsewhere Start reports that.
+// Start and Daemon build on Linux only: they need its namespaces.
 package pcscd
 
 import "errors"

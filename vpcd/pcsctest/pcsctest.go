@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package pcsctest gives Go tests virtual My Number cards: in process, to
 // call Transmit on (Card), or in the readers of a private pcscd, so that
 // unchanged PC/SC code (github.com/ebfe/scard, or a program the test runs)

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package testbed puts emulator cards in the readers of a private pcscd
 // (package pcscd), serves them through vpcd and opens a control channel
 // (package control) for them: what `mynacard run`, Go tests and other
