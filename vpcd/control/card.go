@@ -3,9 +3,10 @@ package control
 import (
 	"sync"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/fuzz/hostile"
-	"github.com/mynacard/mynacard/internal/logging"
 	"github.com/mynacard/mynacard/vpcd"
 )
 
@@ -19,7 +20,7 @@ type Card struct {
 	Reader string
 	Card   *emulator.Card
 	Server *vpcd.Server
-	log    *logging.Logger
+	log    logrus.FieldLogger
 
 	mu    sync.Mutex
 	front vpcd.Card
@@ -27,12 +28,9 @@ type Card struct {
 }
 
 // NewCard serves c as the card of a vpcd.Server dialling (or, reversed,
-// listening on) addr; run the Server to put it in the reader. log may be
-// nil.
-func NewCard(name, reader string, c *emulator.Card, addr string, log *logging.Logger) *Card {
-	if log == nil {
-		log = logging.Discard()
-	}
+// listening on) addr; run the Server to put it in the reader. A nil log
+// logs nothing.
+func NewCard(name, reader string, c *emulator.Card, addr string, log logrus.FieldLogger) *Card {
 	cc := &Card{Name: name, Reader: reader, Card: c, log: log, front: c}
 	cc.Server = &vpcd.Server{Card: cc, Addr: addr, Log: log}
 	return cc

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/mynacard/mynacard/internal/logging"
 )
 
@@ -52,11 +54,8 @@ type Server struct {
 
 // Listen creates the socket at path, mode 0600, replacing a socket left by
 // a process that died (the caller holds what makes path its own: the
-// card's lock or a private directory). log may be nil.
-func Listen(path string, cards []*Card, log *logging.Logger) (*Server, error) {
-	if log == nil {
-		log = logging.Discard()
-	}
+// card's lock or a private directory). A nil log logs nothing.
+func Listen(path string, cards []*Card, log logrus.FieldLogger) (*Server, error) {
 	if fi, err := os.Lstat(path); err == nil {
 		if fi.Mode().Type() != fs.ModeSocket {
 			return nil, fmt.Errorf("control socket %s: a file that is not a socket is in the way; remove it", path)
@@ -71,7 +70,7 @@ func Listen(path string, cards []*Card, log *logging.Logger) (*Server, error) {
 		ln.Close()
 		return nil, fmt.Errorf("control socket: %w", err)
 	}
-	return &Server{Path: path, cards: cards, log: log, ln: ln, conns: map[net.Conn]struct{}{}}, nil
+	return &Server{Path: path, cards: cards, log: logging.Wrap(log), ln: ln, conns: map[net.Conn]struct{}{}}, nil
 }
 
 // Serve answers connections until ctx ends, then closes the socket, ends

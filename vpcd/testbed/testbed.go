@@ -15,9 +15,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sirupsen/logrus"
+
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/profile"
-	"github.com/mynacard/mynacard/internal/logging"
 	"github.com/mynacard/mynacard/vpcd/control"
 	"github.com/mynacard/mynacard/vpcd/pcscd"
 )
@@ -65,7 +66,7 @@ type Options struct {
 	Dir string
 	// Log receives the servers' and the control channel's lines; nil
 	// discards them.
-	Log *logging.Logger
+	Log logrus.FieldLogger
 }
 
 // Bed is a running private pcscd with cards in its readers.
@@ -89,9 +90,6 @@ func Start(o Options) (*Bed, error) {
 	if len(o.Cards) == 0 {
 		return nil, errors.New("testbed: no cards")
 	}
-	if o.Log == nil {
-		o.Log = logging.Discard()
-	}
 	d, err := pcscd.Start(pcscd.Options{Slots: len(o.Cards), Dir: o.Dir})
 	if err != nil {
 		return nil, err
@@ -99,7 +97,10 @@ func Start(o Options) (*Bed, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	b := &Bed{Daemon: d, Control: filepath.Join(d.Dir, "ctl.sock"), cancel: cancel}
 	for i, c := range o.Cards {
-		log := o.Log.With(logging.Fields{"card": c.Name, "slot": i})
+		var log logrus.FieldLogger
+		if o.Log != nil {
+			log = o.Log.WithFields(logrus.Fields{"card": c.Name, "slot": i})
+		}
 		b.Cards = append(b.Cards, control.NewCard(c.Name, d.ReaderName(i), c.Card, d.Addr(i), log))
 	}
 	for _, cc := range b.Cards {
