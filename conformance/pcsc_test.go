@@ -197,7 +197,7 @@ var blockedByRun = regexp.MustCompile(`^[a-z]+/[0-9A-F]{4} is blocked|was refuse
 // lists what was spent. With AllowUnrecoverable, on a second fresh card,
 // every key is exhausted and reported blocked.
 func TestDestructiveSuiteOnAFreshCard(t *testing.T) {
-	d := pcscdtest.Start(t, 2)
+	d := pcsctest.Daemon(t, 2)
 	for slot, allowUnrecoverable := range []bool{false, true} {
 		served, prof := serveKind(t, d, slot, KindNormal)
 		rep, err := Run(served.PCSC, prof, Options{AllowSpend: true, AllowDestructive: true, AllowUnrecoverable: allowUnrecoverable})
