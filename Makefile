@@ -47,6 +47,11 @@ test-race:
 fuzz:
 	@bash scripts/fuzz.sh $(FUZZ_N)
 
+# mutation runs gremlins (pinned) over the card's code with the conformance
+# suite and the models as its tests; slow, so not part of test. docs/mutation.md.
+mutation:
+	@bash scripts/mutation.sh
+
 bench: deps
 	@bash scripts/bench.sh
 
