@@ -49,7 +49,7 @@ type Case struct {
 	Spec  string // sections of docs/card.md, e.g. "§4.1, §6.1"
 	Class Class
 	// Kinds lists the card kinds the case applies to; nil means all.
-	Kinds []string
+	Kinds []emulator.Kind
 	// Needs lists the secrets the case presents; it is skipped without them.
 	Needs []emulator.FileRef
 	// Exhausts lists the keys the case blocks with wrong values; such
@@ -61,8 +61,16 @@ type Case struct {
 	Run    func(t *T)
 }
 
-func (c *Case) appliesTo(kind string) bool {
+func (c *Case) appliesTo(kind emulator.Kind) bool {
 	return c.Kinds == nil || slices.Contains(c.Kinds, kind)
+}
+
+func joinKinds(ks []emulator.Kind, sep string) string {
+	names := make([]string, len(ks))
+	for i, k := range ks {
+		names[i] = string(k)
+	}
+	return strings.Join(names, sep)
 }
 
 // Exchange is one command and its answer as a report shows it. Secrets
@@ -106,7 +114,7 @@ type T struct {
 	class Class
 	// givenKind is the kind the caller stated ("" if none); now is the
 	// time certificates are checked against.
-	givenKind string
+	givenKind emulator.Kind
 	now       func() time.Time
 	app       emulator.App // application selected by this case, as far as it knows
 	log       []Exchange

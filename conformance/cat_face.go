@@ -155,10 +155,10 @@ func (t *T) issue(op func(*emulator.State) error, secrets map[emulator.FileRef]e
 func issuerCases() []Case {
 	return []Case{
 		{ID: "ISSUER-001", Title: "converting a normal card to face-auth removes the sign certificate, locks the 4-digit PINs, keeps the auth certificate", Spec: "§11.1, §11.2",
-			Kinds: []string{KindNormal}, Class: Destructive, Issuer: true, Needs: []emulator.FileRef{emulator.VisualPINB},
+			Kinds: []emulator.Kind{emulator.KindNormal}, Class: Destructive, Issuer: true, Needs: []emulator.FileRef{emulator.VisualPINB},
 			Run: func(t *T) {
 				t.issue(func(s *emulator.State) error { return s.ConvertToFaceAuth(rand.Reader) }, nil)
-				t.Equal("kind read off the card", KindFaceAuth, detectKind(t))
+				t.Equal("kind read off the card", emulator.KindFaceAuth, detectKind(t))
 				t.cert(emulator.JPKIAuthCert)
 				t.SelectAP(emulator.AppVisual)
 				t.Unlock(emulator.VisualPINB)

@@ -156,7 +156,7 @@ func jpkiCases() []Case {
 				}
 			}},
 		{ID: "JPKI-RD-013", Title: "an expired-certs card serves an expired auth certificate and still signs with its key", Spec: "§10",
-			Kinds: []string{KindExpiredCerts}, Needs: []emulator.FileRef{emulator.JPKIAuthPIN},
+			Kinds: []emulator.Kind{emulator.KindExpiredCerts}, Needs: []emulator.FileRef{emulator.JPKIAuthPIN},
 			Run: func(t *T) {
 				if c := t.cert(emulator.JPKIAuthCert); !t.now().After(c.NotAfter) {
 					t.Errorf("auth certificate valid until %v: not expired", c.NotAfter)

@@ -17,7 +17,7 @@ type guard struct {
 	opens uint16
 	sign  bool
 	free  uint16
-	kinds []string
+	kinds []emulator.Kind
 }
 
 var guards = []guard{

@@ -24,10 +24,10 @@ func Catalogue() []Case {
 
 // Kind groups used by cases.
 var (
-	signCertKinds   = []string{KindNormal, KindPINBlocked, KindExpiredCerts}
-	noSignCertKinds = []string{KindFaceAuth, KindNoSignCert}
-	validCertKinds  = []string{KindNormal, KindFaceAuth, KindNoSignCert, KindPINBlocked}
-	onlyFaceAuth    = []string{KindFaceAuth}
+	signCertKinds   = []emulator.Kind{emulator.KindNormal, emulator.KindPINBlocked, emulator.KindExpiredCerts}
+	noSignCertKinds = []emulator.Kind{emulator.KindFaceAuth, emulator.KindNoSignCert}
+	validCertKinds  = []emulator.Kind{emulator.KindNormal, emulator.KindFaceAuth, emulator.KindNoSignCert, emulator.KindPINBlocked}
+	onlyFaceAuth    = []emulator.Kind{emulator.KindFaceAuth}
 )
 
 // fourDigitPINs are the holder's 4-digit PINs, which a face-auth card has

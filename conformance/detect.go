@@ -8,7 +8,7 @@ import (
 // detectKind reads the card's kind off the card without presenting any
 // secret: the certificate-availability EF 0008 (card.md §4.1), the counters
 // of the 4-digit PINs (§11.2) and the auth certificate's validity.
-func detectKind(t *T) string {
+func detectKind(t *T) emulator.Kind {
 	t.Open(emulator.JPKICertStatus)
 	r := t.ReadBinary(0, 3)
 	if r.SW != apdu.SWOK || len(r.Data) != 3 {
@@ -23,13 +23,13 @@ func detectKind(t *T) string {
 	}
 	switch {
 	case !signCert && blocked == len(fourDigitPINs):
-		return KindFaceAuth
+		return emulator.KindFaceAuth
 	case blocked > 0:
-		return KindPINBlocked
+		return emulator.KindPINBlocked
 	case !signCert:
-		return KindNoSignCert
+		return emulator.KindNoSignCert
 	case t.now().After(t.cert(emulator.JPKIAuthCert).NotAfter):
-		return KindExpiredCerts
+		return emulator.KindExpiredCerts
 	}
-	return KindNormal
+	return emulator.KindNormal
 }

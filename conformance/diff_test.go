@@ -16,11 +16,11 @@ func TestDiff(t *testing.T) {
 		}
 		return rep
 	}
-	a, err := EmbeddedKind(KindNormal)
+	a, err := EmbeddedKind(emulator.KindNormal)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := EmbeddedKind(KindNormal)
+	b, err := EmbeddedKind(emulator.KindNormal)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestParseProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Kind != KindFaceAuth || string(p.Secrets[emulator.VisualPINA]) != "123456789018" || string(p.Secrets[emulator.TextPINB]) != "55021720352285" {
+	if p.Kind != emulator.KindFaceAuth || string(p.Secrets[emulator.VisualPINA]) != "123456789018" || string(p.Secrets[emulator.TextPINB]) != "55021720352285" {
 		t.Errorf("profile %+v", p)
 	}
 	if p.Tries[emulator.JPKIAuthPIN] != 3 || p.Tries[emulator.VisualPINB] != 10 {

@@ -24,12 +24,12 @@ func NewEmbedded(name string, s *emulator.State) (*Embedded, error) {
 }
 
 // EmbeddedKind starts the default persona's card of the given kind.
-func EmbeddedKind(kind string) (*Embedded, error) {
-	s, err := profile.Default(profile.Kind(kind))
+func EmbeddedKind(kind emulator.Kind) (*Embedded, error) {
+	s, err := profile.Default(kind)
 	if err != nil {
 		return nil, err
 	}
-	return NewEmbedded("embedded:"+kind, s)
+	return NewEmbedded("embedded:"+string(kind), s)
 }
 
 // EmbeddedFile starts a card from a card file, which is only read.

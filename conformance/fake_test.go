@@ -19,7 +19,7 @@ type fakeReal struct {
 	sent  [][]byte
 }
 
-func newFakeReal(t *testing.T, kind string, edit func(*emulator.State)) *fakeReal {
+func newFakeReal(t *testing.T, kind emulator.Kind, edit func(*emulator.State)) *fakeReal {
 	t.Helper()
 	e, err := EmbeddedKind(kind)
 	if err != nil {
@@ -83,7 +83,7 @@ func resultOf(t *testing.T, rep *Report, id string) Result {
 // On a real card, by default only read-only cases run, and every VERIFY
 // that carries a value carries the value given for that very key.
 func TestRealDefaultReadOnly(t *testing.T) {
-	f := newFakeReal(t, KindNormal, nil)
+	f := newFakeReal(t, emulator.KindNormal, nil)
 	prof := f.Profile()
 	rep, err := Run(f, prof, Options{})
 	if err != nil {
@@ -115,7 +115,7 @@ func TestRealDefaultReadOnly(t *testing.T) {
 
 // Without given secrets no VERIFY with data is ever sent.
 func TestRealNoSecretsNoVerify(t *testing.T) {
-	f := newFakeReal(t, KindNormal, nil)
+	f := newFakeReal(t, emulator.KindNormal, nil)
 	rep, err := Run(f, Profile{}, Options{AllowSpend: true, AllowDestructive: true})
 	if err != nil {
 		t.Fatal(err)
@@ -123,8 +123,8 @@ func TestRealNoSecretsNoVerify(t *testing.T) {
 	if refs, _ := f.verifies(); len(refs) != 0 {
 		t.Errorf("%d VERIFY commands with data sent although no secret was given: %v", len(refs), refs)
 	}
-	if rep.Kind != KindNormal {
-		t.Errorf("kind read off the card %q, want %q", rep.Kind, KindNormal)
+	if rep.Kind != emulator.KindNormal {
+		t.Errorf("kind read off the card %q, want %q", rep.Kind, emulator.KindNormal)
 	}
 	if r := resultOf(t, rep, "JPKI-SIG-001"); r.Status != Skip || !strings.Contains(r.Reason, "not given") {
 		t.Errorf("JPKI-SIG-001: %s %q, want skipped for a missing secret", r.Status, r.Reason)
@@ -134,7 +134,7 @@ func TestRealNoSecretsNoVerify(t *testing.T) {
 // A case that spends a try is refused when a miss would leave fewer than
 // 2 tries, and then sends no wrong value.
 func TestRealCounterGuard(t *testing.T) {
-	f := newFakeReal(t, KindNormal, func(s *emulator.State) { s.PINs[emulator.JPKIAuthPIN].Remaining = 2 })
+	f := newFakeReal(t, emulator.KindNormal, func(s *emulator.State) { s.PINs[emulator.JPKIAuthPIN].Remaining = 2 })
 	rep, err := Run(f, f.Profile(), Options{AllowSpend: true, Only: []string{"JPKI-PIN-1", "JPKI-SIG-001"}})
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +154,7 @@ func TestRealCounterGuard(t *testing.T) {
 
 // With 3 tries the spending cases run, and leave the counter full.
 func TestRealSpendRestores(t *testing.T) {
-	f := newFakeReal(t, KindNormal, nil)
+	f := newFakeReal(t, emulator.KindNormal, nil)
 	rep, err := Run(f, f.Profile(), Options{AllowSpend: true, Only: []string{"JPKI-PIN-1"}})
 	if err != nil {
 		t.Fatal(err)
@@ -174,7 +174,7 @@ func TestRealSpendRestores(t *testing.T) {
 
 // A given secret the card refuses is presented once, never again.
 func TestRealWrongGivenSecret(t *testing.T) {
-	f := newFakeReal(t, KindNormal, nil)
+	f := newFakeReal(t, emulator.KindNormal, nil)
 	prof := f.Profile()
 	prof.Secrets[emulator.JPKIAuthPIN] = emulator.Secret("9999")
 	rep, err := Run(f, prof, Options{AllowSpend: true})
@@ -198,7 +198,7 @@ func TestRealDestructiveNeedsNamedReader(t *testing.T) {
 	for _, tt := range []struct {
 		allow, named, runs bool
 	}{{false, true, false}, {true, false, false}, {true, true, true}} {
-		f := newFakeReal(t, KindNormal, nil)
+		f := newFakeReal(t, emulator.KindNormal, nil)
 		f.named = tt.named
 		rep, err := Run(f, f.Profile(), Options{AllowSpend: true, AllowDestructive: tt.allow, Only: []string{"JPKI-PIN-104"}})
 		if err != nil {
@@ -216,7 +216,7 @@ func TestRealDestructiveNeedsNamedReader(t *testing.T) {
 
 // No report form shows a PIN: VERIFY data is replaced by its length.
 func TestReportsRedactSecrets(t *testing.T) {
-	f := newFakeReal(t, KindNormal, nil)
+	f := newFakeReal(t, emulator.KindNormal, nil)
 	prof := f.Profile()
 	prof.Secrets[emulator.TextPIN] = emulator.Secret("8642") // refused: the case fails and shows its exchange
 	rep, err := Run(f, prof, Options{Only: []string{"TEXT-RD-003"}})

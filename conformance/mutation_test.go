@@ -37,7 +37,7 @@ type mutant struct {
 	fresh func(m *mutant) // sets the bug's own state; run again on Restore
 }
 
-func newMutant(t testing.TB, kind string, edit func(*emulator.State)) *mutant {
+func newMutant(t testing.TB, kind emulator.Kind, edit func(*emulator.State)) *mutant {
 	t.Helper()
 	e, err := EmbeddedKind(kind)
 	if err != nil {
@@ -242,7 +242,7 @@ func keepsBlocked(ref emulator.FileRef) func(*mutant, func(*emulator.State) erro
 // behaviour is one planted defect and the cases that must catch it.
 type behaviour struct {
 	name string
-	kind string
+	kind emulator.Kind
 	edit func(*emulator.State) // the card's state before it starts
 	bug  func(*mutant, apdu.Command) []byte
 	// reset, issue and fresh replace the mutant's; nil keeps them.
@@ -267,7 +267,7 @@ func behaviours() []behaviour {
 	textLimit2, textFresh := countsTo(emulator.TextPIN, 2)
 	return []behaviour{
 		{
-			name: "wrong VERIFY reports one try too many (63C3 for 63C2)", kind: KindNormal,
+			name: "wrong VERIFY reports one try too many (63C3 for 63C2)", kind: emulator.KindNormal,
 			bug: rewrite(func(_ *mutant, c apdu.Command, resp []byte) []byte {
 				if n, ok := sw(resp).Retries(); ok && c.INS == 0x20 && len(c.Data) > 0 {
 					return apdu.Response{SW: apdu.RetriesLeft(n + 1)}.Bytes()
@@ -277,7 +277,7 @@ func behaviours() []behaviour {
 			mustFail: []string{"JPKI-PIN-102", "TEXT-PIN-102", "JPKI-PIN-104", "CARD-CNT-101"},
 		},
 		{
-			name: "protected text EF served without a key", kind: KindNormal,
+			name: "protected text EF served without a key", kind: emulator.KindNormal,
 			bug: rewrite(func(m *mutant, c apdu.Command, resp []byte) []byte {
 				if c.INS == 0xB0 && sw(resp) == apdu.SWSecurityNotSatisfied && m.ef == 0x0002 {
 					return append(bytes.Repeat([]byte{0xFF}, min(c.Ne, 16)), 0x90, 0x00)
@@ -287,12 +287,12 @@ func behaviours() []behaviour {
 			mustFail: []string{"TEXT-ACC-001", "TEXT-ACC-003", "VIS-ACC-001", "INV-005", "TEXT-SEC-301"},
 		},
 		{
-			name: "reset keeps the whole session", kind: KindNormal,
+			name: "reset keeps the whole session", kind: emulator.KindNormal,
 			reset:    func(*mutant) error { return nil },
 			mustFail: []string{"JPKI-SEC-002", "CARD-MF-001", "JPKI-SEC-101", "TEXT-SEC-101", "VIS-SEC-101"},
 		},
 		{
-			name: "blocked key answers 9000 to its right value", kind: KindFaceAuth,
+			name: "blocked key answers 9000 to its right value", kind: emulator.KindFaceAuth,
 			bug: rewrite(func(_ *mutant, c apdu.Command, resp []byte) []byte {
 				if c.INS == 0x20 && len(c.Data) > 0 && sw(resp) == apdu.SWAuthBlocked {
 					return apdu.Response{SW: apdu.SWOK}.Bytes()
@@ -302,7 +302,7 @@ func behaviours() []behaviour {
 			mustFail: []string{"INV-001", "FACE-AUTH-003"},
 		},
 		{
-			name: "face-auth card reports a sign certificate in 0008", kind: KindFaceAuth,
+			name: "face-auth card reports a sign certificate in 0008", kind: emulator.KindFaceAuth,
 			bug: rewrite(func(m *mutant, c apdu.Command, resp []byte) []byte {
 				if c.INS == 0xB0 && m.ef == 0x0008 && len(resp) == 5 {
 					resp[0] = 0x8F
@@ -312,7 +312,7 @@ func behaviours() []behaviour {
 			mustFail: []string{"FACE-AUTH-001", "JPKI-RD-006"},
 		},
 		{
-			name: "signature bytes corrupted", kind: KindNormal,
+			name: "signature bytes corrupted", kind: emulator.KindNormal,
 			bug: rewrite(func(_ *mutant, c apdu.Command, resp []byte) []byte {
 				if c.INS == 0x2A && len(resp) == 258 {
 					resp[100] ^= 1
@@ -322,7 +322,7 @@ func behaviours() []behaviour {
 			mustFail: []string{"JPKI-SIG-001", "JPKI-SIG-005", "JPKI-SIG-007", "JPKI-SIG-008", "JPKI-SIG-010"},
 		},
 		{
-			name: "READ BINARY past the end answers 9000 with no data", kind: KindNormal,
+			name: "READ BINARY past the end answers 9000 with no data", kind: emulator.KindNormal,
 			bug: rewrite(func(_ *mutant, c apdu.Command, resp []byte) []byte {
 				if c.INS == 0xB0 && sw(resp) == apdu.SWWrongOffset {
 					return apdu.Response{SW: apdu.SWOK}.Bytes()
@@ -332,14 +332,14 @@ func behaviours() []behaviour {
 			mustFail: []string{"JPKI-RD-003"},
 		},
 		{
-			name: "auth and sign keys swapped when the card was personalised", kind: KindNormal,
+			name: "auth and sign keys swapped when the card was personalised", kind: emulator.KindNormal,
 			edit: func(s *emulator.State) {
 				s.Keys[emulator.JPKIAuthKey], s.Keys[emulator.JPKISignKey] = s.Keys[emulator.JPKISignKey], s.Keys[emulator.JPKIAuthKey]
 			},
 			mustFail: []string{"JPKI-SIG-001", "JPKI-SIG-005", "JPKI-SIG-008", "JPKI-SIG-009", "JPKI-SIG-010"},
 		},
 		{
-			name: "signs with the key of the last PIN verified, not the key selected", kind: KindNormal,
+			name: "signs with the key of the last PIN verified, not the key selected", kind: emulator.KindNormal,
 			bug: func(m *mutant, c apdu.Command) []byte {
 				if c.CLA == 0x80 && c.INS == 0x2A && c.P2 == 0x80 && m.app == emulator.AppJPKI {
 					if k, ok := map[emulator.FileRef]uint16{emulator.JPKIAuthPIN: emulator.JPKIAuthKey.FID, emulator.JPKISignPassword: emulator.JPKISignKey.FID}[m.last]; ok && k != m.ef {
@@ -353,7 +353,7 @@ func behaviours() []behaviour {
 			mustFail: []string{"JPKI-SIG-008", "JPKI-SIG-009"},
 		},
 		{
-			name: "PSS signs with the auth key whatever key is named", kind: KindNormal,
+			name: "PSS signs with the auth key whatever key is named", kind: emulator.KindNormal,
 			bug: func(m *mutant, c apdu.Command) []byte {
 				if c.CLA == 0x80 && c.INS == 0x2A && c.P1 == 0x05 && m.app == emulator.AppJPKI {
 					c.P2 = apdu.KeyRef(emulator.JPKIAuthKey.FID)
@@ -363,7 +363,7 @@ func behaviours() []behaviour {
 			mustFail: []string{"JPKI-SIG-008", "JPKI-SIG-009"},
 		},
 		{
-			name: "a failed VERIFY leaves the key's earlier success standing", kind: KindNormal,
+			name: "a failed VERIFY leaves the key's earlier success standing", kind: emulator.KindNormal,
 			bug: func(m *mutant, c apdu.Command) []byte {
 				prev := maps.Clone(m.session)
 				resp := m.pass(c)
@@ -377,7 +377,7 @@ func behaviours() []behaviour {
 			mustFail: []string{"JPKI-SEC-102", "JPKI-SEC-202", "TEXT-SEC-102", "TEXT-SEC-202", "VIS-SEC-302"},
 		},
 		{
-			name: "SELECT of an application keeps its keys verified", kind: KindNormal,
+			name: "SELECT of an application keeps its keys verified", kind: emulator.KindNormal,
 			bug: keepsStatus(func(m *mutant, before map[emulator.FileRef]emulator.Secret, ref emulator.FileRef) (emulator.Secret, bool) {
 				maps.Copy(m.kept, before)
 				v, ok := m.kept[ref]
@@ -387,7 +387,7 @@ func behaviours() []behaviour {
 			mustFail: []string{"JPKI-SEC-001", "JPKI-SEC-003", "JPKI-SEC-101", "TEXT-SEC-101", "VIS-SEC-201"},
 		},
 		{
-			name: "reset keeps the keys verified (the application is deselected)", kind: KindNormal,
+			name: "reset keeps the keys verified (the application is deselected)", kind: emulator.KindNormal,
 			bug: keepsStatus(func(m *mutant, _ map[emulator.FileRef]emulator.Secret, ref emulator.FileRef) (emulator.Secret, bool) {
 				v, ok := m.held[ref]
 				delete(m.held, ref)
@@ -396,7 +396,7 @@ func behaviours() []behaviour {
 			mustFail: []string{"JPKI-SEC-002", "JPKI-SEC-101", "TEXT-SEC-101", "VIS-SEC-101"},
 		},
 		{
-			name: "a right value resets every counter of its application", kind: KindNormal,
+			name: "a right value resets every counter of its application", kind: emulator.KindNormal,
 			bug: func(m *mutant, c apdu.Command) []byte {
 				resp := m.pass(c)
 				if c.INS == 0x20 && len(c.Data) > 0 && sw(resp) == apdu.SWOK {
@@ -412,7 +412,7 @@ func behaviours() []behaviour {
 			mustFail: []string{"CARD-CNT-101", "CARD-CNT-102", "CARD-CNT-104"},
 		},
 		{
-			name: "counters kept by FID: a miss also costs the same FID in the other AP", kind: KindNormal,
+			name: "counters kept by FID: a miss also costs the same FID in the other AP", kind: emulator.KindNormal,
 			bug: chargesTwin(map[emulator.FileRef]emulator.FileRef{
 				emulator.TextPIN: emulator.VisualDOBKey, emulator.VisualDOBKey: emulator.TextPIN,
 				emulator.JukiPIN: emulator.CommonPIN, emulator.CommonPIN: emulator.JukiPIN,
@@ -420,27 +420,27 @@ func behaviours() []behaviour {
 			mustFail: []string{"CARD-CNT-103", "CARD-CNT-106", "CARD-CNT-109", "CARD-CNT-110"},
 		},
 		{
-			name: "sign password starts at 3 tries, not 5", kind: KindNormal,
+			name: "sign password starts at 3 tries, not 5", kind: emulator.KindNormal,
 			bug: signLimit3, fresh: signFresh,
 			mustFail: []string{"CARD-LIM-002", "JPKI-PIN-202"},
 		},
 		{
-			name: "auth PIN limit off by one (4)", kind: KindNormal,
+			name: "auth PIN limit off by one (4)", kind: emulator.KindNormal,
 			bug: authLimit4, fresh: authFresh,
 			mustFail: []string{"CARD-LIM-001", "CARD-LIM-002", "JPKI-PIN-102"},
 		},
 		{
-			name: "text PIN limit off by one (2)", kind: KindNormal,
+			name: "text PIN limit off by one (2)", kind: emulator.KindNormal,
 			bug: textLimit2, fresh: textFresh,
 			mustFail: []string{"CARD-LIM-002", "TEXT-PIN-104"},
 		},
 		{
-			name: "municipal unblock sets the new PIN but leaves its counter at 0", kind: KindNormal,
+			name: "municipal unblock sets the new PIN but leaves its counter at 0", kind: emulator.KindNormal,
 			issue:    keepsBlocked(emulator.JPKIAuthPIN),
 			mustFail: []string{"ISSUER-002"},
 		},
 		{
-			name: "face-auth reversal leaves the common PIN blocked", kind: KindFaceAuth,
+			name: "face-auth reversal leaves the common PIN blocked", kind: emulator.KindFaceAuth,
 			issue:    keepsBlocked(emulator.CommonPIN),
 			mustFail: []string{"INV-003"},
 		},

@@ -61,7 +61,7 @@ func (s servedPCSC) Caps() Caps {
 
 // serveKind serves the default card of kind in slot of d and opens it
 // through PC/SC by reader name.
-func serveKind(tb testing.TB, d *pcscd.Daemon, slot int, kind string) (servedPCSC, Profile) {
+func serveKind(tb testing.TB, d *pcscd.Daemon, slot int, kind emulator.Kind) (servedPCSC, Profile) {
 	tb.Helper()
 	e, err := EmbeddedKind(kind)
 	if err != nil {
@@ -97,8 +97,8 @@ func openWhenPresent(tb testing.TB, reader string) *PCSC {
 // answers exactly as the in-process emulator does.
 func TestSuiteThroughPCSC(t *testing.T) {
 	d := pcsctest.Daemon(t, 2)
-	for slot, kind := range []string{KindNormal, KindFaceAuth} {
-		t.Run(kind, func(t *testing.T) {
+	for slot, kind := range []emulator.Kind{emulator.KindNormal, emulator.KindFaceAuth} {
+		t.Run(string(kind), func(t *testing.T) {
 			tgt, prof := serveKind(t, d, slot, kind)
 			if !tgt.Caps().ReaderNamed || !tgt.Caps().Real {
 				t.Fatalf("caps %+v: a reader opened by name must be real and named", tgt.Caps())
@@ -134,7 +134,7 @@ func TestSuiteThroughPCSC(t *testing.T) {
 // TestPCSCReaderChoice checks the reader selection rules of OpenPCSC.
 func TestPCSCReaderChoice(t *testing.T) {
 	d := pcsctest.Daemon(t, 1)
-	tgt, _ := serveKind(t, d, 0, KindNormal)
+	tgt, _ := serveKind(t, d, 0, emulator.KindNormal)
 	tgt.Close()
 	for _, tt := range []struct {
 		reader string
@@ -159,8 +159,8 @@ func TestPCSCReaderChoice(t *testing.T) {
 // vpcd, next to the same run in process (target: < 5 s through PC/SC).
 func BenchmarkSuitePCSC(b *testing.B) {
 	d := pcsctest.Daemon(b, 1)
-	tgt, prof := serveKind(b, d, 0, KindNormal)
-	emb, err := EmbeddedKind(KindNormal)
+	tgt, prof := serveKind(b, d, 0, emulator.KindNormal)
+	emb, err := EmbeddedKind(emulator.KindNormal)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -199,7 +199,7 @@ var blockedByRun = regexp.MustCompile(`^[a-z]+/[0-9A-F]{4} is blocked|was refuse
 func TestDestructiveSuiteOnAFreshCard(t *testing.T) {
 	d := pcsctest.Daemon(t, 2)
 	for slot, allowUnrecoverable := range []bool{false, true} {
-		served, prof := serveKind(t, d, slot, KindNormal)
+		served, prof := serveKind(t, d, slot, emulator.KindNormal)
 		rep, err := Run(served.PCSC, prof, Options{AllowSpend: true, AllowDestructive: true, AllowUnrecoverable: allowUnrecoverable})
 		if err != nil {
 			t.Fatal(err)

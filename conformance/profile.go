@@ -9,27 +9,15 @@ import (
 	"slices"
 
 	"github.com/mynacard/mynacard/emulator"
-	"github.com/mynacard/mynacard/emulator/profile"
 )
-
-// Card kinds, as the profile presets and State.Kind name them.
-const (
-	KindNormal       = string(profile.Normal)
-	KindFaceAuth     = string(profile.FaceAuth)
-	KindNoSignCert   = string(profile.NoSignCert)
-	KindPINBlocked   = string(profile.PINBlocked)
-	KindExpiredCerts = string(profile.ExpiredCerts)
-)
-
-// Kinds lists the card kinds the catalogue knows.
-var Kinds = []string{KindNormal, KindFaceAuth, KindNoSignCert, KindPINBlocked, KindExpiredCerts}
 
 // Profile is what the suite knows about the card under test: its kind and
 // the secrets the caller is willing to have the suite present. A secret
 // that is absent is never sent, so cases that need it are skipped.
 type Profile struct {
-	// Kind is one of Kinds, or "" when unknown (the runner then detects it).
-	Kind string
+	// Kind is one of emulator.Kinds, or "" when unknown (the runner then
+	// detects it).
+	Kind emulator.Kind
 	// Secrets maps key references to their values: both PINs and
 	// 照合番号 (text 0014 and visual 0013 hold the My Number).
 	Secrets map[emulator.FileRef]emulator.Secret
@@ -79,16 +67,16 @@ func ProfileFromState(s *emulator.State) Profile {
 // pinsFile is the JSON form of a Profile for a real card, with names a
 // card holder recognises rather than key references.
 type pinsFile struct {
-	Kind           string `json:"kind"`
-	AuthPIN        string `json:"auth_pin"`
-	SignPassword   string `json:"sign_password"`
-	TextPIN        string `json:"text_pin"`
-	JukiPIN        string `json:"juki_pin"`
-	CommonPIN      string `json:"common_pin"`
-	MyNumber       string `json:"my_number"`      // 照合番号A
-	CollationB     string `json:"collation_b"`    // 照合番号B, 14 digits (card.md §7.3)
-	BirthDateKey   string `json:"birth_date_key"` // visual AP key 0011: 和暦 YYMMDD
-	CollationTries int    `json:"collation_tries"`
+	Kind           emulator.Kind `json:"kind"`
+	AuthPIN        string        `json:"auth_pin"`
+	SignPassword   string        `json:"sign_password"`
+	TextPIN        string        `json:"text_pin"`
+	JukiPIN        string        `json:"juki_pin"`
+	CommonPIN      string        `json:"common_pin"`
+	MyNumber       string        `json:"my_number"`      // 照合番号A
+	CollationB     string        `json:"collation_b"`    // 照合番号B, 14 digits (card.md §7.3)
+	BirthDateKey   string        `json:"birth_date_key"` // visual AP key 0011: 和暦 YYMMDD
+	CollationTries int           `json:"collation_tries"`
 }
 
 // LoadProfile reads a pins file: a JSON object with any of kind, auth_pin,
@@ -116,8 +104,10 @@ func ParseProfile(b []byte) (Profile, error) {
 		// json's messages quote field names and types, never values.
 		return Profile{}, err
 	}
-	if f.Kind != "" && !slices.Contains(Kinds, f.Kind) {
-		return Profile{}, fmt.Errorf("kind %q: want one of %v", f.Kind, Kinds)
+	if f.Kind != "" {
+		if err := f.Kind.Validate(); err != nil {
+			return Profile{}, err
+		}
 	}
 	if f.CollationTries < 0 || f.CollationTries > 15 {
 		return Profile{}, fmt.Errorf("collation_tries %d: want 1..15 (a 63Cx status word carries at most 15)", f.CollationTries)

@@ -73,7 +73,7 @@ func WriteCatalogue(w io.Writer, cases []Case) error {
 	for _, c := range cases {
 		kinds := "all"
 		if c.Kinds != nil {
-			kinds = strings.Join(c.Kinds, ",")
+			kinds = joinKinds(c.Kinds, ",")
 		}
 		var needs []string
 		for _, n := range c.Needs {

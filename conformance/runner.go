@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/mynacard/mynacard/emulator"
 )
 
 // Options choose which cases may run.
@@ -48,10 +50,10 @@ type Result struct {
 
 // Report is the outcome of one run on one target.
 type Report struct {
-	Target       string   `json:"target"`
-	Kind         string   `json:"kind"`          // the kind the cases assumed
-	DetectedKind string   `json:"detected_kind"` // the kind read off the card
-	Results      []Result `json:"results"`
+	Target       string        `json:"target"`
+	Kind         emulator.Kind `json:"kind"`          // the kind the cases assumed
+	DetectedKind emulator.Kind `json:"detected_kind"` // the kind read off the card
+	Results      []Result      `json:"results"`
 	// Spent is what the run cost the card, per key that anything happened to.
 	Spent []KeySpend `json:"spent"`
 	// Summary counts the outcomes; the JSON form fills it in.
@@ -154,15 +156,15 @@ type runner struct {
 	prof     Profile
 	opts     Options
 	memo     *secretMemo
-	given    string // the kind the caller stated, "" if none
-	detected string
+	given    emulator.Kind // the kind the caller stated, "" if none
+	detected emulator.Kind
 }
 
 // refuse says why c must not run here, or "" if it may.
 func (r *runner) refuse(c *Case) string {
 	switch {
 	case !c.appliesTo(r.prof.Kind):
-		return fmt.Sprintf("applies to %s cards; this one is %s", strings.Join(c.Kinds, ", "), r.prof.Kind)
+		return fmt.Sprintf("applies to %s cards; this one is %s", joinKinds(c.Kinds, ", "), r.prof.Kind)
 	case c.Issuer && r.caps.Issuer == nil:
 		return "needs issuer operations, which " + r.tgt.Name() + " lacks"
 	case r.caps.Real && c.Class == SpendsTry && !r.opts.AllowSpend:

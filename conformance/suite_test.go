@@ -2,13 +2,15 @@ package conformance
 
 import (
 	"testing"
+
+	"github.com/mynacard/mynacard/emulator"
 )
 
 // TestSuitePassesOnEveryKind runs the whole catalogue, destructive cases
 // included, on the embedded emulator of every preset kind.
 func TestSuitePassesOnEveryKind(t *testing.T) {
-	for _, kind := range Kinds {
-		t.Run(kind, func(t *testing.T) {
+	for _, kind := range emulator.Kinds() {
+		t.Run(string(kind), func(t *testing.T) {
 			tgt, err := EmbeddedKind(kind)
 			if err != nil {
 				t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/mynacard/mynacard/conformance"
+	"github.com/mynacard/mynacard/emulator"
 )
 
 // TestConformance runs the whole conformance catalogue, destructive cases
@@ -12,8 +13,8 @@ import (
 // testing runs for each mutant of this package — judges the card with the
 // suite a vendor runs, not only with the package's own tests.
 func TestConformance(t *testing.T) {
-	for _, kind := range conformance.Kinds {
-		t.Run(kind, func(t *testing.T) {
+	for _, kind := range emulator.Kinds() {
+		t.Run(string(kind), func(t *testing.T) {
 			tgt, err := conformance.EmbeddedKind(kind)
 			if err != nil {
 				t.Fatal(err)

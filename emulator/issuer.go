@@ -14,13 +14,6 @@ import (
 // Card.Issue applies to a running card, and that profile generation uses
 // to derive presets. Each checks its inputs and leaves s unchanged on error.
 
-// Kinds the operations move a card between (card.md §11).
-const (
-	KindFaceAuth   = "face-auth"
-	KindNoSignCert = "no-sign-cert"
-	KindNormal     = "normal"
-)
-
 // fourDigitPINs are the keys a face-auth card locks (card.md §11.2: municipal
 // pages say no PIN is set at all).
 var fourDigitPINs = [...]FileRef{JPKIAuthPIN, TextPIN, JukiPIN, CommonPIN}

@@ -54,7 +54,7 @@ type cardModel struct {
 	verified map[FileRef]bool
 	pins     map[FileRef]*modelPIN
 	signCert bool
-	kind     string
+	kind     Kind
 }
 
 func newModel(s *State) *cardModel {

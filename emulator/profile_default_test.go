@@ -12,7 +12,7 @@ import (
 // card.md basic sequences (§6.1, §6.4, §13.7).
 func TestProfileDefaults(t *testing.T) {
 	p := profile.DefaultPersona()
-	for _, k := range profile.Kinds() {
+	for _, k := range emulator.Kinds() {
 		t.Run(string(k), func(t *testing.T) {
 			s, err := profile.Default(k)
 			if err != nil {
@@ -41,7 +41,7 @@ func TestProfileDefaults(t *testing.T) {
 			if auth.SW.SW1() != 0x63 || sign.SW.SW1() != 0x63 {
 				t.Errorf("OpenSC binds only when both PIN queries answer 63xx: %s, %s", auth.SW.String(), sign.SW.String())
 			}
-			locked := k == profile.FaceAuth || k == profile.PINBlocked
+			locked := k == emulator.KindFaceAuth || k == emulator.KindPINBlocked
 			if n, _ := auth.SW.Retries(); (n == 0) != locked {
 				t.Errorf("auth PIN query %s on a %s card", auth.SW.String(), k)
 			}

@@ -15,7 +15,7 @@ const FormatVersion = 1
 // and the issuer's test PKI. A card file is a State as JSON.
 type State struct {
 	FormatVersion int      `json:"format_version"`
-	Kind          string   `json:"kind"` // preset it was made from: normal, face-auth, …
+	Kind          Kind     `json:"kind"`
 	Holder        Holder   `json:"holder"`
 	Settings      Settings `json:"settings"`
 	// Chip names the chip generation (a profile preset, card.md §1.1–§1.2)

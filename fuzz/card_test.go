@@ -40,7 +40,7 @@ type targetKey struct {
 func defaultStates(tb testing.TB) []*emulator.State {
 	tb.Helper()
 	kindsOnce.Do(func() {
-		for _, k := range profile.Kinds() {
+		for _, k := range emulator.Kinds() {
 			s, err := profile.Default(k)
 			if err != nil {
 				kindsErr = err
@@ -83,7 +83,7 @@ func checkSequence(tb testing.TB, in []byte, wrapName string, wrap func(*emulato
 	s := states[k.kind]
 	target := targets[k]
 	if target == nil {
-		t, err := embedded.New("embedded:"+s.Kind, s)
+		t, err := embedded.New("embedded:"+string(s.Kind), s)
 		if err != nil {
 			tb.Fatal(err)
 		}

@@ -34,7 +34,7 @@ func seedCorpora(t *testing.T) map[string][][]byte {
 		}
 		kind := 0
 		for i, s := range states {
-			if s.Kind == card {
+			if string(s.Kind) == card {
 				kind = i
 			}
 		}

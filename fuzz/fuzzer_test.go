@@ -21,7 +21,7 @@ import (
 func runFuzzer(t *testing.T, kind int, seed uint64, count int, wrap func(*emulator.Card) vpcd.Card) ([]*Finding, Stats) {
 	t.Helper()
 	s := defaultStates(t)[kind]
-	target, err := embedded.New("embedded:"+s.Kind, s)
+	target, err := embedded.New("embedded:"+string(s.Kind), s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +137,7 @@ func TestFindingFileRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if card != fd.Card || !cmp.Equal(exs, fd.Exchanges) {
+	if card != string(fd.Card) || !cmp.Equal(exs, fd.Exchanges) {
 		t.Errorf("ReadFinding(WriteFinding(f)) = %q %v, want %q %v", card, exs, fd.Card, fd.Exchanges)
 	}
 	for _, bad := range []string{"", "< 9000\n", "> 0G\n", "frobnicate\n"} {
@@ -157,7 +157,7 @@ func TestFindingsReplay(t *testing.T) {
 	}
 	kinds := map[string]*emulator.State{}
 	for _, s := range defaultStates(t) {
-		kinds[s.Kind] = s
+		kinds[string(s.Kind)] = s
 	}
 	for _, p := range paths {
 		t.Run(filepath.Base(p), func(t *testing.T) {
@@ -178,7 +178,7 @@ func TestFindingsReplay(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := &Fuzzer{Target: target, Known: KnownCounters(s), Card: card}
+			f := &Fuzzer{Target: target, Known: KnownCounters(s), Card: emulator.Kind(card)}
 			var log bytes.Buffer
 			fd, err := f.Replay(exs, &log)
 			if err != nil {

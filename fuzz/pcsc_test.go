@@ -38,7 +38,7 @@ func (r *recordingCard) Transmit(cmd []byte) []byte {
 // and in differential mode the served card must answer as the emulator does.
 func TestFuzzPCSCIsHarmless(t *testing.T) {
 	d := pcsctest.Daemon(t, 1)
-	s, err := profile.Default(profile.Normal)
+	s, err := profile.Default(emulator.KindNormal)
 	if err != nil {
 		t.Fatal(err)
 	}

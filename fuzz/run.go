@@ -35,7 +35,7 @@ type Finding struct {
 	Kind      string
 	Rule      string // for violations: Violation.Rule
 	Detail    string
-	Card      string // card kind the embedded target ran, for replay
+	Card      emulator.Kind // card kind the embedded target ran, for replay
 	Target    string
 	Seed      uint64
 	Sequence  int // number of the sequence in the run
@@ -122,7 +122,7 @@ type Fuzzer struct {
 	// the target restores its state before each (embedded); nil otherwise.
 	Known map[emulator.FileRef]int
 	// Card is the kind of card the target holds, written into findings.
-	Card string
+	Card emulator.Kind
 	Seed uint64
 	// Timeout is the per-APDU watchdog; a target that does not answer in
 	// time is a "hang" finding and ends the run.

@@ -36,7 +36,7 @@ func transmit(b *testing.B, c *scard.Card, cmd []byte) {
 }
 
 func defaultCard(b *testing.B) *emulator.Card {
-	st, err := profile.Default(profile.Normal)
+	st, err := profile.Default(emulator.KindNormal)
 	if err != nil {
 		b.Fatal(err)
 	}

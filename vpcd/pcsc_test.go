@@ -29,7 +29,7 @@ import (
 // These tests drive an emulated card through a real pcscd and vpcd with
 // libpcsclite (github.com/ebfe/scard) and OpenSC, as an application would.
 
-func newCard(t *testing.T, k profile.Kind) *emulator.Card {
+func newCard(t *testing.T, k emulator.Kind) *emulator.Card {
 	t.Helper()
 	st, err := profile.Default(k)
 	if err != nil {
@@ -99,7 +99,7 @@ func (p pcscCard) readEF() []byte {
 
 func TestPCSCJPKISequence(t *testing.T) {
 	d := pcsctest.Daemon(t, 1)
-	card := newCard(t, profile.Normal)
+	card := newCard(t, emulator.KindNormal)
 	serve(t, d.Addr(0), card, true)
 	ctx := pcscContext(t)
 
@@ -184,8 +184,8 @@ const opensc11 = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"
 // driver, bind a normal card on slot 0 and a face-auth card on slot 1.
 func TestOpenSC(t *testing.T) {
 	d := pcsctest.Daemon(t, 2)
-	normal := newCard(t, profile.Normal)
-	faceAuth := newCard(t, profile.FaceAuth)
+	normal := newCard(t, emulator.KindNormal)
+	faceAuth := newCard(t, emulator.KindFaceAuth)
 	serve(t, d.Addr(0), normal, true)
 	serve(t, d.Addr(1), faceAuth, true)
 	ctx := pcscContext(t)
@@ -281,7 +281,7 @@ func triesLeft(out, pin string) string {
 // power cycle it has forgotten its security status.
 func TestPCSCRestartAndDisconnect(t *testing.T) {
 	d := pcsctest.Daemon(t, 1)
-	card := newCard(t, profile.Normal)
+	card := newCard(t, emulator.KindNormal)
 	srv := serve(t, d.Addr(0), card, true)
 	reader := d.ReaderName(0)
 

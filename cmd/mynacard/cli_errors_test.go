@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/mynacard/mynacard/emulator/profile"
+	"github.com/mynacard/mynacard/emulator"
 )
 
 // TestCommandLineErrors runs every bad command line a newcomer tried (and
@@ -19,7 +19,7 @@ import (
 // and none changes the card file or leaves a file behind.
 func TestCommandLineErrors(t *testing.T) {
 	dir := t.TempDir()
-	card := newCardFile(t, profile.Normal, dir, "card.json", nil)
+	card := newCardFile(t, emulator.KindNormal, dir, "card.json", nil)
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {

@@ -6,11 +6,10 @@ import (
 
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/cardfile"
-	"github.com/mynacard/mynacard/emulator/profile"
 )
 
 func TestAPDUCommand(t *testing.T) {
-	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
+	path := newCardFile(t, emulator.KindNormal, t.TempDir(), "card.json", nil)
 	code, out, errs := runCLI(t, "apdu", path,
 		"00A4040C0AD392F000260100000001",
 		"00 A4 02 0C 02 00 18",
@@ -46,7 +45,7 @@ func TestAPDUCommand(t *testing.T) {
 }
 
 func TestAPDULockedCard(t *testing.T) {
-	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
+	path := newCardFile(t, emulator.KindNormal, t.TempDir(), "card.json", nil)
 	unlock, err := cardfile.Lock(path)
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/mynacard/mynacard/conformance"
+	"github.com/mynacard/mynacard/emulator"
 )
 
 func init() {
@@ -153,10 +154,10 @@ func (f *conformanceFlags) targetSpec() (string, error) {
 		}
 		kind := f.kind
 		if kind == "" {
-			kind = conformance.KindNormal
+			kind = string(emulator.KindNormal)
 		}
-		if !slices.Contains(conformance.Kinds, kind) {
-			return "", usagef("--kind %q: want one of %s", kind, strings.Join(conformance.Kinds, ", "))
+		if emulator.Kind(kind).Validate() != nil {
+			return "", usagef("--kind %q: want one of %s", kind, kindNames())
 		}
 		f.kind = "" // an embedded card's kind comes from the card itself
 		return "embedded:" + kind, nil
@@ -164,8 +165,8 @@ func (f *conformanceFlags) targetSpec() (string, error) {
 		if f.card != "" {
 			return "", usagef("--card applies to --target embedded")
 		}
-		if f.kind != "" && !slices.Contains(conformance.Kinds, f.kind) {
-			return "", usagef("--kind %q: want one of %s", f.kind, strings.Join(conformance.Kinds, ", "))
+		if f.kind != "" && emulator.Kind(f.kind).Validate() != nil {
+			return "", usagef("--kind %q: want one of %s", f.kind, kindNames())
 		}
 		return "pcsc:" + f.reader, nil
 	}
@@ -175,8 +176,8 @@ func (f *conformanceFlags) targetSpec() (string, error) {
 // runOn opens the target a SPEC names, runs the suite on it and closes it.
 func runOn(spec, pins, kind string, opts conformance.Options) (*conformance.Report, error) {
 	scheme, arg, _ := strings.Cut(spec, ":")
-	if scheme == "embedded" && !slices.Contains(conformance.Kinds, arg) {
-		return nil, usagef("target %q: kind %q: want one of %s", spec, arg, strings.Join(conformance.Kinds, ", "))
+	if scheme == "embedded" && emulator.Kind(arg).Validate() != nil {
+		return nil, usagef("target %q: kind %q: want one of %s", spec, arg, kindNames())
 	}
 	var (
 		tgt  conformance.Target
@@ -189,7 +190,7 @@ func runOn(spec, pins, kind string, opts conformance.Options) (*conformance.Repo
 		if scheme == "card" {
 			e, err = conformance.EmbeddedFile(arg)
 		} else {
-			e, err = conformance.EmbeddedKind(arg)
+			e, err = conformance.EmbeddedKind(emulator.Kind(arg))
 		}
 		if err != nil {
 			return nil, err
@@ -205,7 +206,7 @@ func runOn(spec, pins, kind string, opts conformance.Options) (*conformance.Repo
 			}
 		}
 		if kind != "" {
-			prof.Kind = kind
+			prof.Kind = emulator.Kind(kind)
 		}
 		if tgt, err = conformance.OpenPCSC(arg); err != nil {
 			return nil, err

@@ -10,7 +10,6 @@ import (
 
 	"github.com/mynacard/mynacard/conformance"
 	"github.com/mynacard/mynacard/emulator"
-	"github.com/mynacard/mynacard/emulator/profile"
 )
 
 func TestConformanceEmbeddedReports(t *testing.T) {
@@ -60,8 +59,8 @@ func TestConformanceFailureExitsOne(t *testing.T) {
 	// A card file whose text PIN counter has been tampered with to 2 while
 	// its kind says normal: no case fails on that, so make a real defect:
 	// the card file claims face-auth but is a normal card.
-	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", func(s *emulator.State) {
-		s.Kind = string(profile.FaceAuth)
+	path := newCardFile(t, emulator.KindNormal, t.TempDir(), "card.json", func(s *emulator.State) {
+		s.Kind = emulator.KindFaceAuth
 	})
 	code, out, _ := runCLI(t, "conformance", "--card", path, "--run", "CARD-KIND,FACE-AUTH-001")
 	if code != 1 {
@@ -75,7 +74,7 @@ func TestConformanceFailureExitsOne(t *testing.T) {
 // A diff compares the cases that ran on both sides: a card whose auth PIN
 // has a try fewer answers the empty VERIFY differently, and that is all.
 func TestConformanceDiffEmbedded(t *testing.T) {
-	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", func(s *emulator.State) {
+	path := newCardFile(t, emulator.KindNormal, t.TempDir(), "card.json", func(s *emulator.State) {
 		s.PINs[emulator.JPKIAuthPIN].Remaining = 2
 	})
 	code, out, errOut := runCLI(t, "conformance", "--card", path, "--diff-target", "embedded:normal", "--run", "JPKI-PIN-101,CARD-CHAL")

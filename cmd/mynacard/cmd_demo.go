@@ -84,7 +84,7 @@ func runDemo(e *env, args []string) error {
 	var cards []*emulator.Card
 	var names []string
 	for _, k := range strings.Split(*kinds, ",") {
-		kind := profile.Kind(strings.TrimSpace(k))
+		kind := emulator.Kind(strings.TrimSpace(k))
 		if kind.Validate() != nil {
 			return usagef("--kinds: %q: want one of %s", kind, kindList())
 		}
@@ -180,7 +180,7 @@ func demoAnswer(cmd, resp []byte) string {
 
 func kindList() string {
 	var ks []string
-	for _, k := range profile.Kinds() {
+	for _, k := range emulator.Kinds() {
 		ks = append(ks, string(k))
 	}
 	return strings.Join(ks, ", ")

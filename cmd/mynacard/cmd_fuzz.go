@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/mynacard/mynacard/conformance"
+	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/embedded"
 	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/fuzz"
@@ -153,12 +154,12 @@ func runFuzz(e *env, args []string) error {
 
 // fuzzer builds the Fuzzer the flags describe and a function closing its targets.
 func (f *fuzzFlags) fuzzer() (*fuzz.Fuzzer, func(), error) {
-	s, err := profile.Default(profile.Kind(f.kind))
+	s, err := profile.Default(emulator.Kind(f.kind))
 	if err != nil {
 		return nil, nil, usagef("--kind %q: want one of %s", f.kind, kindNames())
 	}
 	embedded := func() (*embedded.Target, error) { return embedded.New("embedded:"+f.kind, s) }
-	fz := &fuzz.Fuzzer{Card: f.kind, Seed: f.seed, Timeout: f.timeout}
+	fz := &fuzz.Fuzzer{Card: emulator.Kind(f.kind), Seed: f.seed, Timeout: f.timeout}
 	closeAll := func() {}
 	switch f.target {
 	case "embedded":

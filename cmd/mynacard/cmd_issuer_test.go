@@ -6,11 +6,10 @@ import (
 
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/cardfile"
-	"github.com/mynacard/mynacard/emulator/profile"
 )
 
 func TestIssuerCommands(t *testing.T) {
-	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
+	path := newCardFile(t, emulator.KindNormal, t.TempDir(), "card.json", nil)
 	step := func(args ...string) string {
 		t.Helper()
 		code, out, errs := runCLI(t, args...)

@@ -59,7 +59,7 @@ func runProfile(e *env, args []string) error {
 
 func kindNames() string {
 	var names []string
-	for _, k := range profile.Kinds() {
+	for _, k := range emulator.Kinds() {
 		names = append(names, string(k))
 	}
 	return strings.Join(names, ", ")
@@ -75,7 +75,7 @@ func chipNames() string {
 
 func profileNew(e *env, args []string) error {
 	flags := newFlags(e, "profile new", "-o FILE [--kind KIND] [--chip CHIP] [--persona FILE] [--force]")
-	kind := flags.String("kind", string(profile.Normal), "card preset: "+kindNames())
+	kind := flags.String("kind", string(emulator.KindNormal), "card preset: "+kindNames())
 	chip := flags.String("chip", "", "chip generation, see 'mynacard profile chips' (default: the persona's, else "+string(profile.DefaultChip)+")")
 	personaPath := flags.String("persona", "", "persona JSON (see 'mynacard profile persona'); fields left out keep the default persona's values")
 	out := flags.String("o", "", "card file to write (required)")
@@ -89,7 +89,7 @@ func profileNew(e *env, args []string) error {
 	case flags.NArg() != 0:
 		return usagef("unexpected argument %q: the card file goes after -o", flags.Arg(0))
 	}
-	k := profile.Kind(*kind)
+	k := emulator.Kind(*kind)
 	if k.Validate() != nil {
 		return usagef("--kind %q: want one of %s", *kind, kindNames())
 	}

@@ -23,7 +23,7 @@ func runCLI(t *testing.T, args ...string) (code int, stdout, stderr string) {
 
 func TestProfileNewAndShow(t *testing.T) {
 	dir := t.TempDir()
-	for _, k := range []profile.Kind{profile.Normal, profile.FaceAuth} {
+	for _, k := range []emulator.Kind{emulator.KindNormal, emulator.KindFaceAuth} {
 		t.Run(string(k), func(t *testing.T) {
 			path := filepath.Join(dir, string(k)+".json")
 			code, out, errOut := runCLI(t, "profile", "new", "--kind", string(k), "-o", path)
@@ -44,7 +44,7 @@ func TestProfileNewAndShow(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.Kind != string(k) {
+			if s.Kind != k {
 				t.Errorf("kind %q, want %q", s.Kind, k)
 			}
 
@@ -63,7 +63,7 @@ func TestProfileNewAndShow(t *testing.T) {
 					t.Errorf("show output contains the secret %q", secret)
 				}
 			}
-			wantBlocked := k == profile.FaceAuth
+			wantBlocked := k == emulator.KindFaceAuth
 			if got := strings.Contains(out, "jpki/0018   0/3  BLOCKED"); got != wantBlocked {
 				t.Errorf("auth PIN shown blocked: %v, want %v:\n%s", got, wantBlocked, out)
 			}

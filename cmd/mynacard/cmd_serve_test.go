@@ -14,14 +14,13 @@ import (
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/cardfile"
-	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/vpcd"
 	"github.com/mynacard/mynacard/vpcd/pcsctest"
 	"github.com/mynacard/mynacard/vpcd/vpcdtest"
 )
 
 func TestServeReversedSignalsAndPersistence(t *testing.T) {
-	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
+	path := newCardFile(t, emulator.KindNormal, t.TempDir(), "card.json", nil)
 	addr := vpcdtest.FreeAddr(t)
 	p := startMyna(t, "serve", path, "--reversed", addr, "--log-level", "debug", "--log-json")
 	p.expectLine("slot 0: " + path + ", waiting for vpcd on " + addr)
@@ -106,8 +105,8 @@ func checkAPDULog(t *testing.T, logs, pin string) {
 func TestServeThroughPCSCD(t *testing.T) {
 	d := pcsctest.Daemon(t, 2)
 	dir := t.TempDir()
-	normal := newCardFile(t, profile.Normal, dir, "normal.json", nil)
-	faceAuth := newCardFile(t, profile.FaceAuth, dir, "face-auth.json", nil)
+	normal := newCardFile(t, emulator.KindNormal, dir, "normal.json", nil)
+	faceAuth := newCardFile(t, emulator.KindFaceAuth, dir, "face-auth.json", nil)
 	p := startMyna(t, "serve", "--slots", normal+","+faceAuth, "--port", fmt.Sprint(d.Base))
 	p.expectLine(fmt.Sprintf("slot 0: %s on reader %q", normal, d.ReaderName(0)))
 	p.expectLine(fmt.Sprintf("slot 1: %s on reader %q", faceAuth, d.ReaderName(1)))
@@ -137,7 +136,7 @@ func TestServeThroughPCSCD(t *testing.T) {
 // with its sequence number so a host crash can be replayed, and leaves the
 // others as the card sent them.
 func TestServeHostile(t *testing.T) {
-	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
+	path := newCardFile(t, emulator.KindNormal, t.TempDir(), "card.json", nil)
 	addr := vpcdtest.FreeAddr(t)
 	p := startMyna(t, "serve", path, "--reversed", addr, "--hostile", "7", "--log-json")
 	p.expectLine("slot 0: " + path + ", waiting for vpcd on " + addr)

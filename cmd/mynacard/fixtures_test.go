@@ -19,7 +19,7 @@ import (
 
 // newCardFile saves the default card of kind k, changed by edit unless it
 // is nil, as dir/name.
-func newCardFile(t testing.TB, k profile.Kind, dir, name string, edit func(*emulator.State)) string {
+func newCardFile(t testing.TB, k emulator.Kind, dir, name string, edit func(*emulator.State)) string {
 	t.Helper()
 	st, err := profile.Default(k)
 	if err != nil {

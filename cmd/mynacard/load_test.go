@@ -13,7 +13,6 @@ import (
 
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
-	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/vpcd/pcsctest"
 )
 
@@ -95,7 +94,7 @@ func TestLoadEightCards(t *testing.T) {
 	for i := range cards {
 		c := loadCard{auth: 1 + i%3, common: 1 + i/3}
 		want = append(want, c)
-		paths = append(paths, newCardFile(t, profile.Normal, dir, "card"+strconv.Itoa(i)+".json", func(s *emulator.State) {
+		paths = append(paths, newCardFile(t, emulator.KindNormal, dir, "card"+strconv.Itoa(i)+".json", func(s *emulator.State) {
 			s.PINs[emulator.JPKIAuthPIN].Remaining = c.auth
 			s.PINs[emulator.CommonPIN].Remaining = c.common
 			cert = s.Files[emulator.JPKIAuthCert]

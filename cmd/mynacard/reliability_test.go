@@ -19,7 +19,6 @@ import (
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/cardfile"
-	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/vpcd"
 	"github.com/mynacard/mynacard/vpcd/pcsctest"
 	"github.com/mynacard/mynacard/vpcd/vpcdtest"
@@ -74,7 +73,7 @@ func TestKillServeDuringVerify(t *testing.T) {
 	const kills = 15
 	rng := reliabilitySeed(t)
 	d := pcsctest.Daemon(t, 1)
-	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
+	path := newCardFile(t, emulator.KindNormal, t.TempDir(), "card.json", nil)
 	maxTries := make([]int, len(tornSecrets))
 	known := make([]int, len(tornSecrets))
 	for i, s := range tornSecrets {
@@ -225,7 +224,7 @@ func TestKillDuringSave(t *testing.T) {
 	const kills = 15
 	rng := reliabilitySeed(t)
 	dir := t.TempDir()
-	path := newCardFile(t, profile.Normal, dir, "card.json", nil)
+	path := newCardFile(t, emulator.KindNormal, dir, "card.json", nil)
 	prev := 0
 	for k := range kills {
 		c := startMynaMode(t, "saveloop", path)
@@ -256,7 +255,7 @@ func TestKillDuringSave(t *testing.T) {
 // an error naming the file, and left byte for byte as it was.
 func TestCorruptCardFile(t *testing.T) {
 	dir := t.TempDir()
-	good, err := os.ReadFile(newCardFile(t, profile.Normal, dir, "good.json", nil))
+	good, err := os.ReadFile(newCardFile(t, emulator.KindNormal, dir, "good.json", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -304,7 +303,7 @@ func TestCorruptCardFile(t *testing.T) {
 // by the same name and through a symlink: the second must refuse.
 func TestServeLocksCardFile(t *testing.T) {
 	dir := t.TempDir()
-	path := newCardFile(t, profile.Normal, dir, "card.json", nil)
+	path := newCardFile(t, emulator.KindNormal, dir, "card.json", nil)
 	link := filepath.Join(dir, "link.json")
 	if err := os.Symlink(path, link); err != nil {
 		t.Fatal(err)
@@ -333,7 +332,7 @@ func TestServeLocksCardFile(t *testing.T) {
 // the link names must change, and the link stay a link.
 func TestSaveThroughSymlink(t *testing.T) {
 	dir := t.TempDir()
-	path := newCardFile(t, profile.Normal, dir, "card.json", nil)
+	path := newCardFile(t, emulator.KindNormal, dir, "card.json", nil)
 	link := filepath.Join(dir, "link.json")
 	if err := os.Symlink("card.json", link); err != nil {
 		t.Fatal(err)
@@ -355,7 +354,7 @@ func TestSaveThroughSymlink(t *testing.T) {
 // it changes: served VERIFYs, issuer operations.
 func TestCardFileModes(t *testing.T) {
 	dir := t.TempDir()
-	path := newCardFile(t, profile.Normal, dir, "card.json", nil)
+	path := newCardFile(t, emulator.KindNormal, dir, "card.json", nil)
 	// A card file someone made world-readable is made private again by
 	// the first save.
 	if err := os.Chmod(path, 0o644); err != nil {
@@ -381,8 +380,8 @@ func TestCardFileModes(t *testing.T) {
 	if err := c.Issue(func(s *emulator.State) error { return s.ConvertToFaceAuth(rand.NewChaCha8([32]byte{})) }); err != nil {
 		t.Fatal(err)
 	}
-	if s := loadCardFile(t, path); s.Kind != string(profile.FaceAuth) {
-		t.Errorf("issuer operation saved kind %q, want %q", s.Kind, profile.FaceAuth)
+	if s := loadCardFile(t, path); s.Kind != emulator.KindFaceAuth {
+		t.Errorf("issuer operation saved kind %q, want %q", s.Kind, emulator.KindFaceAuth)
 	}
 	unlock, err := cardfile.Lock(path)
 	if err != nil {
@@ -488,8 +487,8 @@ func checkRedialSchedule(t *testing.T, what string, pauses []int64) {
 func TestServeSurvivesVPCDFaults(t *testing.T) {
 	base, lns := fakeVPCDPorts(t)
 	dir := t.TempDir()
-	a := newCardFile(t, profile.Normal, dir, "a.json", nil)
-	b := newCardFile(t, profile.Normal, dir, "b.json", nil)
+	a := newCardFile(t, emulator.KindNormal, dir, "a.json", nil)
+	b := newCardFile(t, emulator.KindNormal, dir, "b.json", nil)
 	srv := startMyna(t, "serve", "--port", strconv.Itoa(base), "--slots", a+","+b, "--log-level", "debug", "--log-json")
 	peer := vpcdtest.Accept(t, lns[0], 10*time.Second)
 	other := vpcdtest.Accept(t, lns[1], 10*time.Second)
@@ -658,7 +657,7 @@ func pcscdPID(t *testing.T) int {
 // reader promptly with its counters.
 func TestServeSurvivesPCSCDRestart(t *testing.T) {
 	d := pcsctest.Daemon(t, 1)
-	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
+	path := newCardFile(t, emulator.KindNormal, t.TempDir(), "card.json", nil)
 	srv := startMyna(t, "serve", "--port", strconv.Itoa(d.Base), path, "--log-level", "debug", "--log-json")
 	r := openPCSCReader(t, d.ReaderName(0))
 	r.connect(t, 10*time.Second)

@@ -13,7 +13,7 @@ import (
 )
 
 // card returns a fresh built-in card of kind k.
-func card(t *testing.T, k profile.Kind) *emulator.State {
+func card(t *testing.T, k emulator.Kind) *emulator.State {
 	t.Helper()
 	s, err := profile.Default(k)
 	if err != nil {
@@ -25,7 +25,7 @@ func card(t *testing.T, k profile.Kind) *emulator.State {
 func TestSaveLoadRoundTrip(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "card.json")
-	s := card(t, profile.FaceAuth)
+	s := card(t, emulator.KindFaceAuth)
 	if err := Save(path, s); err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +51,7 @@ func TestSaveLoadRoundTrip(t *testing.T) {
 
 func TestLoadErrors(t *testing.T) {
 	dir := t.TempDir()
-	good := card(t, profile.Normal)
+	good := card(t, emulator.KindNormal)
 	write := func(name string, b []byte) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, b, 0o600); err != nil {
@@ -143,7 +143,7 @@ func TestLockRemovesTornSaves(t *testing.T) {
 
 func TestStorePersistsAcrossRestart(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "card.json")
-	if err := Save(path, card(t, profile.Normal)); err != nil {
+	if err := Save(path, card(t, emulator.KindNormal)); err != nil {
 		t.Fatal(err)
 	}
 	open := func() *emulator.Card {

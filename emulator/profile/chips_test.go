@@ -69,7 +69,7 @@ func TestHistoricalBytesRejects(t *testing.T) {
 func TestSetChip(t *testing.T) {
 	for _, c := range Chips() {
 		t.Run(string(c.Name), func(t *testing.T) {
-			s, err := Default(Normal)
+			s, err := Default(emulator.KindNormal)
 			if err != nil {
 				t.Fatal(err)
 			}

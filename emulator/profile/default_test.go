@@ -11,25 +11,25 @@ import (
 // embedded card, and that the emulator accepts it.
 func TestDefaultKinds(t *testing.T) {
 	for _, tc := range []struct {
-		kind     Kind
+		kind     emulator.Kind
 		signCert bool
 		status   []byte
 		authLeft int // JPKI 0018 tries left
 		signLeft int // JPKI 001B tries left
 		textLeft int
 	}{
-		{Normal, true, []byte{0x8F, 0x8F, 0x00}, 3, 5, 3},
-		{FaceAuth, false, []byte{0x00, 0x8F, 0x00}, 0, 0, 0},
-		{NoSignCert, false, []byte{0x00, 0x8F, 0x00}, 3, 0, 3},
-		{PINBlocked, true, []byte{0x8F, 0x8F, 0x00}, 0, 5, 3},
-		{ExpiredCerts, true, []byte{0x8F, 0x8F, 0x00}, 3, 5, 3},
+		{emulator.KindNormal, true, []byte{0x8F, 0x8F, 0x00}, 3, 5, 3},
+		{emulator.KindFaceAuth, false, []byte{0x00, 0x8F, 0x00}, 0, 0, 0},
+		{emulator.KindNoSignCert, false, []byte{0x00, 0x8F, 0x00}, 3, 0, 3},
+		{emulator.KindPINBlocked, true, []byte{0x8F, 0x8F, 0x00}, 0, 5, 3},
+		{emulator.KindExpiredCerts, true, []byte{0x8F, 0x8F, 0x00}, 3, 5, 3},
 	} {
 		t.Run(string(tc.kind), func(t *testing.T) {
 			s, err := Default(tc.kind)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if s.Kind != string(tc.kind) {
+			if s.Kind != tc.kind {
 				t.Errorf("kind %q, want %q", s.Kind, tc.kind)
 			}
 			if _, err := emulator.New(s); err != nil {
@@ -55,13 +55,13 @@ func TestDefaultKinds(t *testing.T) {
 }
 
 func TestDefaultIsFreshCopy(t *testing.T) {
-	a, err := Default(Normal)
+	a, err := Default(emulator.KindNormal)
 	if err != nil {
 		t.Fatal(err)
 	}
 	a.Files[emulator.JPKIAuthCert][0] ^= 0xFF
 	a.PINs[emulator.JPKIAuthPIN].Remaining = 0
-	b, err := Default(Normal)
+	b, err := Default(emulator.KindNormal)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestDefaultIsFreshCopy(t *testing.T) {
 
 func BenchmarkDefault(b *testing.B) {
 	for b.Loop() {
-		if _, err := Default(Normal); err != nil {
+		if _, err := Default(emulator.KindNormal); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -80,7 +80,7 @@ func BenchmarkDefault(b *testing.B) {
 
 func BenchmarkDefaultExpired(b *testing.B) {
 	for b.Loop() {
-		if _, err := Default(ExpiredCerts); err != nil {
+		if _, err := Default(emulator.KindExpiredCerts); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -97,7 +97,7 @@ func generateKeys() (*cardKeys, error) {
 // Generate makes a card of kind k for persona p, issued at now. It
 // generates seven RSA-2048 keys, so it takes a noticeable fraction of a
 // second; Default is the fast path for the default persona.
-func Generate(p Persona, k Kind, now time.Time) (*emulator.State, error) {
+func Generate(p Persona, k emulator.Kind, now time.Time) (*emulator.State, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func build(p Persona, k *cardKeys, now time.Time) (*emulator.State, error) {
 	}
 	s := &emulator.State{
 		FormatVersion: emulator.FormatVersion,
-		Kind:          string(Normal),
+		Kind:          emulator.KindNormal,
 		Holder:        h,
 		Settings:      emulator.DefaultSettings(),
 		Files:         map[emulator.FileRef][]byte{},

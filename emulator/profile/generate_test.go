@@ -44,7 +44,7 @@ var (
 // generated is one card per test binary: key generation dominates.
 func generated(t *testing.T) *emulator.State {
 	t.Helper()
-	genOnce.Do(func() { genState, genErr = Generate(longPersona(), Normal, issuedAt) })
+	genOnce.Do(func() { genState, genErr = Generate(longPersona(), emulator.KindNormal, issuedAt) })
 	if genErr != nil {
 		t.Fatal(genErr)
 	}
@@ -430,10 +430,10 @@ func TestGenerateExpired(t *testing.T) {
 		name string
 		get  func() (*emulator.State, error)
 	}{
-		{"Default", func() (*emulator.State, error) { return Default(ExpiredCerts) }},
+		{"Default", func() (*emulator.State, error) { return Default(emulator.KindExpiredCerts) }},
 		{"re-issued", func() (*emulator.State, error) {
 			s := generated(t)
-			return s, apply(s, ExpiredCerts, longPersona(), now)
+			return s, apply(s, emulator.KindExpiredCerts, longPersona(), now)
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -465,7 +465,7 @@ func TestGenerateExpired(t *testing.T) {
 }
 
 func TestIssueSignCert(t *testing.T) {
-	s, err := Default(NoSignCert)
+	s, err := Default(emulator.KindNoSignCert)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -475,7 +475,7 @@ func TestIssueSignCert(t *testing.T) {
 	if err := IssueSignCert(s, emulator.Secret("NEWPASS9"), time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	if s.Kind != string(Normal) || s.Files[emulator.JPKICertStatus][0] != 0x8F || string(s.PINs[emulator.JPKISignPassword].Value) != "NEWPASS9" {
+	if s.Kind != emulator.KindNormal || s.Files[emulator.JPKICertStatus][0] != 0x8F || string(s.PINs[emulator.JPKISignPassword].Value) != "NEWPASS9" {
 		t.Errorf("kind %q, 0008 % X", s.Kind, s.Files[emulator.JPKICertStatus])
 	}
 	ca, err := pki.LoadCA(pki.Sign, s.Issuer.SignCACert, s.Issuer.SignCAKey)

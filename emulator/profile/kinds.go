@@ -6,40 +6,11 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/pki"
 )
-
-// Kind is a card preset.
-type Kind string
-
-const (
-	Normal       Kind = emulator.KindNormal     // both certificates, all PINs usable
-	FaceAuth     Kind = emulator.KindFaceAuth   // 顔認証: no sign certificate, 4-digit PINs locked
-	NoSignCert   Kind = emulator.KindNoSignCert // e.g. under 15: no sign certificate, PINs usable
-	PINBlocked   Kind = "pin-blocked"           // the JPKI auth PIN counter is used up
-	ExpiredCerts Kind = "expired-certs"         // auth and sign certificates expired
-)
-
-// Kinds lists the presets.
-func Kinds() []Kind { return []Kind{Normal, FaceAuth, NoSignCert, PINBlocked, ExpiredCerts} }
-
-// Validate reports whether k is one of Kinds.
-func (k Kind) Validate() error {
-	for _, x := range Kinds() {
-		if k == x {
-			return nil
-		}
-	}
-	names := make([]string, 0, len(Kinds()))
-	for _, x := range Kinds() {
-		names = append(names, string(x))
-	}
-	return fmt.Errorf("profile: unknown kind %q (want one of %s)", string(k), strings.Join(names, ", "))
-}
 
 // expiredAge is how far back expired certificates were issued: more than
 // the five years a certificate can live (card.md §10).
@@ -47,13 +18,13 @@ const expiredAge = 6
 
 // apply turns a normal card s of persona p into kind k with the issuer
 // operations a municipality would use.
-func apply(s *emulator.State, k Kind, p Persona, now time.Time) error {
+func apply(s *emulator.State, k emulator.Kind, p Persona, now time.Time) error {
 	var err error
 	switch k {
-	case Normal:
-	case FaceAuth:
+	case emulator.KindNormal:
+	case emulator.KindFaceAuth:
 		err = s.ConvertToFaceAuth(rand.Reader)
-	case NoSignCert:
+	case emulator.KindNoSignCert:
 		// A card issued without a sign certificate looks like a face-auth
 		// card the municipality reversed: PINs set, no certificate.
 		if err = s.ConvertToFaceAuth(rand.Reader); err == nil {
@@ -62,9 +33,9 @@ func apply(s *emulator.State, k Kind, p Persona, now time.Time) error {
 				Juki: emulator.Secret(p.JukiPIN), Common: emulator.Secret(p.CommonPIN),
 			})
 		}
-	case PINBlocked:
+	case emulator.KindPINBlocked:
 		err = s.ExhaustPIN(emulator.JPKIAuthPIN)
-	case ExpiredCerts:
+	case emulator.KindExpiredCerts:
 		err = issueLeaves(s, now.AddDate(-expiredAge, 0, 0))
 	default:
 		err = k.Validate()
@@ -72,7 +43,7 @@ func apply(s *emulator.State, k Kind, p Persona, now time.Time) error {
 	if err != nil {
 		return fmt.Errorf("profile: making a %s card: %w", k, err)
 	}
-	s.Kind = string(k)
+	s.Kind = k
 	return nil
 }
 
@@ -87,7 +58,7 @@ var defaultCard []byte
 // keys: the embedded normal card, converted. Every call returns a fresh
 // copy; expired-certs cards re-issue their leaves, dated six years before
 // now, from the card's own keys and CAs.
-func Default(k Kind) (*emulator.State, error) {
+func Default(k emulator.Kind) (*emulator.State, error) {
 	if err := k.Validate(); err != nil {
 		return nil, err
 	}

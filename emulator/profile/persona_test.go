@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mynacard/mynacard/emulator"
 )
 
 func TestMyNumberCheckDigit(t *testing.T) {
@@ -95,7 +97,7 @@ func TestPersonaValidate(t *testing.T) {
 			if !errors.As(err, &pe) || pe.Field != tc.field || !strings.Contains(err.Error(), tc.reason) {
 				t.Errorf("error %v, want field %s with %q", err, tc.field, tc.reason)
 			}
-			if _, err := Generate(p, Normal, time.Now()); err == nil {
+			if _, err := Generate(p, emulator.KindNormal, time.Now()); err == nil {
 				t.Error("Generate accepted the invalid persona")
 			}
 		})
@@ -108,7 +110,7 @@ func TestPersonaValidate(t *testing.T) {
 }
 
 func TestKindValidate(t *testing.T) {
-	for _, k := range Kinds() {
+	for _, k := range emulator.Kinds() {
 		if err := k.Validate(); err != nil {
 			t.Error(err)
 		}

@@ -19,7 +19,7 @@ import (
 // card and returns the answers and the log.
 func hostileRun(t *testing.T, seed uint64) ([][]byte, string) {
 	t.Helper()
-	s, err := profile.Default(profile.Kinds()[0])
+	s, err := profile.Default(emulator.Kinds()[0])
 	if err != nil {
 		t.Fatal(err)
 	}

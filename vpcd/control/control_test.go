@@ -25,7 +25,7 @@ import (
 // answer, bad ones a message saying what is wrong, and the server keeps
 // serving.
 func TestRequests(t *testing.T) {
-	card := pcsctest.Card(t, profile.Normal)
+	card := pcsctest.Card(t, emulator.KindNormal)
 	path := filepath.Join(t.TempDir(), "ctl.sock")
 	srv, err := control.Listen(path, []*control.Card{control.NewCard("normal", "Virtual PCD 00 00", card, "127.0.0.1:1", nil)}, nil)
 	if err != nil {
@@ -87,7 +87,7 @@ func TestRequests(t *testing.T) {
 		}
 	}
 	st := card.Snapshot()
-	if st.Kind != string(profile.Normal) || st.PINs[emulator.JPKIAuthPIN].Remaining != 3 || string(st.PINs[emulator.JPKIAuthPIN].Value) != "4321" {
+	if st.Kind != emulator.KindNormal || st.PINs[emulator.JPKIAuthPIN].Remaining != 3 || string(st.PINs[emulator.JPKIAuthPIN].Value) != "4321" {
 		t.Errorf("after reverse and issue-sign-cert: kind %q, auth PIN %d tries", st.Kind, st.PINs[emulator.JPKIAuthPIN].Remaining)
 	}
 }
@@ -96,7 +96,7 @@ func TestRequests(t *testing.T) {
 // under a client that keeps its connection: the next VERIFY of the right
 // PIN answers 69 84, in the session the client opened.
 func TestPINLockedMidSession(t *testing.T) {
-	bed := pcsctest.Start(t, profile.Normal)
+	bed := pcsctest.Start(t, emulator.KindNormal)
 	ctx, err := scard.EstablishContext()
 	if err != nil {
 		t.Fatal(err)

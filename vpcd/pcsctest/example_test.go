@@ -10,7 +10,6 @@ import (
 
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
-	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/vpcd/control"
 	"github.com/mynacard/mynacard/vpcd/pcsctest"
 )
@@ -18,7 +17,7 @@ import (
 // A unit test sends APDUs to an in-process card.
 func ExampleCard() {
 	var t testing.TB = &testing.T{} // in a test: the test's t
-	card := pcsctest.Card(t, profile.FaceAuth)
+	card := pcsctest.Card(t, emulator.KindFaceAuth)
 	resp := card.Transmit(apdu.SelectAID(emulator.AppJPKI.AID()).Bytes())
 	fmt.Printf("SELECT JPKI: % X\n", resp)
 	card.Transmit(apdu.SelectEF(emulator.JPKIAuthPIN.FID).Bytes())
@@ -34,7 +33,7 @@ func ExampleCard() {
 // while they stay in the reader.
 func ExampleStart() {
 	var t testing.TB = &testing.T{} // in a test: the test's t
-	bed := pcsctest.Start(t, profile.Normal, profile.FaceAuth)
+	bed := pcsctest.Start(t, emulator.KindNormal, emulator.KindFaceAuth)
 
 	ctx, err := scard.EstablishContext()
 	if err != nil {

@@ -25,14 +25,13 @@ import (
 	"testing"
 
 	"github.com/mynacard/mynacard/emulator"
-	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/vpcd/pcscd"
 	"github.com/mynacard/mynacard/vpcd/testbed"
 )
 
 // Card returns a fresh in-memory card of kind k with the default persona
 // (profile.DefaultPersona), for unit tests that call Transmit directly.
-func Card(tb testing.TB, k profile.Kind, opts ...emulator.Option) *emulator.Card {
+func Card(tb testing.TB, k emulator.Kind, opts ...emulator.Option) *emulator.Card {
 	tb.Helper()
 	c, err := testbed.NewCard(k, opts...)
 	if err != nil {
@@ -45,7 +44,7 @@ func Card(tb testing.TB, k profile.Kind, opts ...emulator.Option) *emulator.Card
 // pcscd and returns the bed once pcscd reports them present: bed.Readers()
 // names the readers, slot order; bed.Control is the control socket, also
 // reachable as bed.Do. The bed closes when the test ends.
-func Start(tb testing.TB, kinds ...profile.Kind) *testbed.Bed {
+func Start(tb testing.TB, kinds ...emulator.Kind) *testbed.Bed {
 	tb.Helper()
 	cards := make([]testbed.Card, len(kinds))
 	for i, k := range kinds {

@@ -50,7 +50,7 @@ type Card struct {
 
 // NewCard returns a fresh in-memory card of kind k with the default
 // persona.
-func NewCard(k profile.Kind, opts ...emulator.Option) (*emulator.Card, error) {
+func NewCard(k emulator.Kind, opts ...emulator.Option) (*emulator.Card, error) {
 	st, err := profile.Default(k)
 	if err != nil {
 		return nil, err

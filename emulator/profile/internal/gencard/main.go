@@ -9,13 +9,14 @@ import (
 	"os"
 	"time"
 
+	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/profile"
 )
 
 func main() {
 	out := flag.String("o", "data/default-card.json", "output file")
 	flag.Parse()
-	s, err := profile.Generate(profile.DefaultPersona(), profile.Normal, time.Now())
+	s, err := profile.Generate(profile.DefaultPersona(), emulator.KindNormal, time.Now())
 	if err == nil {
 		var b []byte
 		if b, err = json.MarshalIndent(s, "", "\t"); err == nil {
