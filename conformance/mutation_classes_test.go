@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -29,6 +30,7 @@ func failing(t *testing.T, tgt Target, prof Profile, opts Options) []string {
 			ids = append(ids, r.ID)
 		}
 	}
+	slices.Sort(ids)
 	return ids
 }
 
