@@ -16,9 +16,9 @@ import (
 
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/cardfile"
-	"github.com/mynacard/mynacard/fuzz/hostile"
 	"github.com/mynacard/mynacard/internal/logging"
 	"github.com/mynacard/mynacard/vpcd"
+	"github.com/mynacard/mynacard/vpcd/control"
 	"github.com/sirupsen/logrus"
 )
 
@@ -36,6 +36,7 @@ type servedCard struct {
 	card   *emulator.Card
 	unlock func() error
 	srv    *vpcd.Server
+	ctl    *control.Card
 }
 
 func runServe(e *env, args []string) error {
@@ -104,19 +105,23 @@ func runServe(e *env, args []string) error {
 			return err
 		}
 		cards = append(cards, sc)
-		var card vpcd.Card = sc.card
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(*port+sc.slot))
+		if *reversed != "" {
+			addr = net.JoinHostPort(host, strconv.Itoa(revPort+i))
+		}
+		sc.ctl = control.NewCard(p, vpcd.ReaderName(sc.slot), sc.card, addr, sc.logger(log))
+		sc.srv = sc.ctl.Server
+		sc.srv.Reversed = *reversed != ""
 		if *hostileFlag != "" {
 			// Each slot gets its own stream of mutations, replayable from
 			// the seed and the slot.
-			card = hostile.New(sc.card, hostileSeed+uint64(i), sc.logger(log))
+			seed := hostileSeed + uint64(i)
+			sc.ctl.SetHostile(&seed)
 		}
-		sc.srv = &vpcd.Server{Card: card, Log: sc.logger(log)}
-		if *reversed != "" {
-			sc.srv.Reversed = true
-			sc.srv.Addr = net.JoinHostPort(host, strconv.Itoa(revPort+i))
-		} else {
-			sc.srv.Addr = net.JoinHostPort("127.0.0.1", strconv.Itoa(*port+sc.slot))
-		}
+	}
+	ctls, err := listenControl(cards, log)
+	if err != nil {
+		return err
 	}
 	// Handle signals before the slot lines announce the server: whoever
 	// waits for them may signal at once, and SIGUSR1 unhandled would kill.
@@ -126,7 +131,28 @@ func runServe(e *env, args []string) error {
 	notifyToggle(usr1)
 	defer signal.Stop(usr1)
 	printSlots(e, cards, *reversed != "", *port)
-	return serveCards(ctx, e, cards, usr1, log)
+	return serveCards(ctx, e, cards, ctls, usr1, log)
+}
+
+// listenControl opens each card's control socket beside its file, so that
+// `mynacard ctl CARD.json` reaches it.
+func listenControl(cards []*servedCard, log logrus.FieldLogger) ([]*control.Server, error) {
+	var srvs []*control.Server
+	for _, c := range cards {
+		path, err := control.SocketPath(c.path)
+		var s *control.Server
+		if err == nil {
+			s, err = control.Listen(path, []*control.Card{c.ctl}, c.logger(log))
+		}
+		if err != nil {
+			for _, s := range srvs {
+				s.Close()
+			}
+			return nil, err
+		}
+		srvs = append(srvs, s)
+	}
+	return srvs, nil
 }
 
 func (sc *servedCard) logger(l logrus.FieldLogger) logrus.FieldLogger {
@@ -170,10 +196,13 @@ func printSlots(e *env, cards []*servedCard, reversed bool, port int) {
 // serveCards runs every card until ctx ends (SIGINT or SIGTERM), toggling
 // removal of all cards on each value from usr1, then saves each card's
 // state.
-func serveCards(ctx context.Context, e *env, cards []*servedCard, usr1 <-chan os.Signal, fl logrus.FieldLogger) error {
+func serveCards(ctx context.Context, e *env, cards []*servedCard, ctls []*control.Server, usr1 <-chan os.Signal, fl logrus.FieldLogger) error {
 	log := logging.Wrap(fl)
 	ctx, cancel := context.WithCancelCause(ctx)
 	var wg sync.WaitGroup
+	for _, s := range ctls {
+		wg.Go(func() { s.Serve(ctx) })
+	}
 	for _, c := range cards {
 		wg.Add(1)
 		go func() {

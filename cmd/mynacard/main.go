@@ -76,7 +76,10 @@ func run(e *env, args []string) int {
 	}
 	err := c.run(e, args[1:])
 	var ue *usageError
+	var st exitStatus
 	switch {
+	case errors.As(err, &st):
+		return int(st)
 	case err == nil:
 		return 0
 	case errors.Is(err, flag.ErrHelp):
@@ -90,6 +93,12 @@ func run(e *env, args []string) int {
 	fmt.Fprintf(e.stderr, "mynacard %s: %v\n", c.name, err)
 	return 1
 }
+
+// exitStatus makes main exit with that status and print nothing: the
+// command has reported for itself (run passes its CMD's status on).
+type exitStatus int
+
+func (s exitStatus) Error() string { return fmt.Sprintf("exit status %d", int(s)) }
 
 // errFailed means the command ran and reported a failure itself (e.g. a
 // conformance case failed); main only sets the exit code.

@@ -108,6 +108,12 @@ func (s *Server) Serve(ctx context.Context) {
 	os.Remove(s.Path)
 }
 
+// Close closes a socket that was never served, and removes its file.
+func (s *Server) Close() {
+	s.ln.Close()
+	os.Remove(s.Path)
+}
+
 func (s *Server) track(c net.Conn, open bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -162,7 +168,7 @@ func (s *Server) Do(r Request) Response {
 	fields := logging.Fields{"op": r.Op, "slot": r.Slot}
 	if err != nil {
 		fields["err"] = err.Error()
-		s.log.Warn("control request failed", fields)
+		s.log.Info("control request refused", fields)
 		return fail(fmt.Errorf("slot %d: %v", r.Slot, err))
 	}
 	s.log.Info("control: "+msg, fields)
