@@ -16,7 +16,6 @@ import (
 
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/cardfile"
-	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/internal/logging"
 	"github.com/mynacard/mynacard/vpcd/control"
 	"github.com/mynacard/mynacard/vpcd/pcscd"
@@ -54,7 +53,7 @@ func runRun(e *env, args []string) error {
 	fs.Usage = func() { usage(); fmt.Fprint(e.stdout, runHelp) }
 	var specs []runCard
 	fs.Func("kind", "put a fresh in-memory card of `KIND` in a reader: "+kindList(), func(s string) error {
-		if err := profile.Kind(s).Validate(); err != nil {
+		if err := emulator.Kind(s).Validate(); err != nil {
 			return err
 		}
 		specs = append(specs, runCard{kind: s})
@@ -80,7 +79,7 @@ func runRun(e *env, args []string) error {
 		return usagef("--timeout %v is negative", *timeout)
 	}
 	if len(specs) == 0 {
-		specs = []runCard{{kind: string(profile.Normal)}}
+		specs = []runCard{{kind: string(emulator.KindNormal)}}
 	}
 	log, err := logging.New(e.stderr, logging.Options{Level: *level})
 	if err != nil {
@@ -125,7 +124,7 @@ func openRunCards(specs []runCard, ephemeral bool, log logrus.FieldLogger) (card
 		switch {
 		case s.kind != "":
 			c.Name = s.kind
-			c.Card, err = testbed.NewCard(profile.Kind(s.kind), opt)
+			c.Card, err = testbed.NewCard(emulator.Kind(s.kind), opt)
 		case ephemeral:
 			c.Name = s.file
 			var st *emulator.State

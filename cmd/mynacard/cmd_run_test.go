@@ -18,7 +18,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mynacard/mynacard/emulator"
-	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/vpcd/pcscd"
 )
 
@@ -218,7 +217,7 @@ func TestRunAsNonRoot(t *testing.T) {
 // TestCtlIssuerOnServedCard changes a card while serve serves it: after
 // serve exits the file holds what the card reported.
 func TestCtlIssuerOnServedCard(t *testing.T) {
-	path := newCardFile(t, profile.Normal, t.TempDir(), "card.json", nil)
+	path := newCardFile(t, emulator.KindNormal, t.TempDir(), "card.json", nil)
 	srv := startMyna(t, "serve", "--port", "1", path)
 	srv.expectLine("slot 0")
 	for _, args := range [][]string{
@@ -237,7 +236,7 @@ func TestCtlIssuerOnServedCard(t *testing.T) {
 	srv.stop(syscall.SIGTERM)
 	st := loadCardFile(t, path)
 	pin := st.PINs[emulator.JPKIAuthPIN]
-	if !strings.Contains(status, "kind "+st.Kind) || string(pin.Value) != "5678" || pin.Remaining != 2 || st.Keys[emulator.JPKISignKey] == nil {
+	if !strings.Contains(status, "kind "+string(st.Kind)) || string(pin.Value) != "5678" || pin.Remaining != 2 || st.Keys[emulator.JPKISignKey] == nil {
 		t.Errorf("card file after serve: kind %s, auth PIN %d tries, sign key %t; the served card said:\n%s",
 			st.Kind, pin.Remaining, st.Keys[emulator.JPKISignKey] != nil, status)
 	}
