@@ -8,6 +8,7 @@ package pki
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha1"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/asn1"
@@ -72,6 +73,11 @@ var (
 	oidExtPolicies  = asn1.ObjectIdentifier{2, 5, 29, 32}
 	oidExtCRLDP     = asn1.ObjectIdentifier{2, 5, 29, 31}
 	oidExtSAN       = asn1.ObjectIdentifier{2, 5, 29, 17}
+	oidExtIAN       = asn1.ObjectIdentifier{2, 5, 29, 18}
+	oidExtKeyUsage  = asn1.ObjectIdentifier{2, 5, 29, 15}
+	oidExtBasic     = asn1.ObjectIdentifier{2, 5, 29, 19}
+	oidExtSKI       = asn1.ObjectIdentifier{2, 5, 29, 14}
+	oidExtAKI       = asn1.ObjectIdentifier{2, 5, 29, 35}
 	oidQualifierCPS = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 2, 1}
 	cpsURI          = "http://www.jpki.go.jp/cps.html"
 	caValidity      = 10 // years, like the production roots
@@ -102,16 +108,39 @@ type CA struct {
 // rdn builds a distinguished name with one attribute per RDN, in the given
 // order: pkix.Name would merge the two OUs into one multi-valued RDN and
 // reorder the attributes, which the JPKI names do not do.
+//
+// Value types follow the production roots (jpki/myna src/ta/*.pem): the
+// country is a PrintableString, every other attribute a UTF8String, even
+// when it is ASCII (Go would pick PrintableString).
 func rdn(pairs ...any) []byte {
 	var seq pkix.RDNSequence
 	for i := 0; i < len(pairs); i += 2 {
-		seq = append(seq, pkix.RelativeDistinguishedNameSET{{Type: pairs[i].(asn1.ObjectIdentifier), Value: pairs[i+1]}})
+		oid := pairs[i].(asn1.ObjectIdentifier)
+		params := "utf8"
+		if oid.Equal(oidCountry) {
+			params = "printable"
+		}
+		v, err := asn1.MarshalWithParams(pairs[i+1], params)
+		if err != nil {
+			panic(err) // only strings: cannot fail
+		}
+		seq = append(seq, pkix.RelativeDistinguishedNameSET{{Type: oid, Value: asn1.RawValue{FullBytes: v}}})
 	}
 	b, err := asn1.Marshal(seq)
 	if err != nil {
 		panic(err) // only strings and fixed OIDs: cannot fail
 	}
 	return b
+}
+
+// japaneseName is the directory name the production roots carry in their
+// subjectAltName (and, here, the leaves in their issuerAltName).
+func (p Purpose) japaneseName() []byte {
+	ou := "公的個人認証サービス利用者証明用"
+	if p == Sign {
+		ou = "公的個人認証サービス署名用"
+	}
+	return rdn(oidCountry, "JP", oidOrganization, "公的個人認証サービス", oidOrgUnit, ou, oidOrgUnit, "地方公共団体情報システム機構")
 }
 
 func caName(p Purpose) []byte {
@@ -135,14 +164,27 @@ func NewCAWithKey(rnd io.Reader, p Purpose, key *rsa.PrivateKey, now time.Time) 
 		return nil, err
 	}
 	nb := now.UTC().Truncate(time.Second)
+	// The production roots end at 23:59:59 JST on the day before the tenth
+	// anniversary of issuance (2023-07-16 → 2033-07-15 14:59:59Z).
+	end := endOfDay(nb.In(JST).AddDate(caValidity, 0, -1))
+	name := caName(p)
+	// Extensions in the order and criticality of the production roots.
+	exts := []pkix.Extension{
+		keyUsageExtension(x509.KeyUsageCertSign | x509.KeyUsageCRLSign),
+		{Id: oidExtSAN, Value: generalNames(directoryName(p.japaneseName()))},
+		basicConstraintsCA,
+		{Id: oidExtCRLDP, Value: crlDistributionPoint(name)},
+		{Id: oidExtSKI, Value: keyIDExtension(&key.PublicKey)},
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          serial,
-		RawSubject:            caName(p),
+		RawSubject:            name,
 		NotBefore:             nb,
-		NotAfter:              nb.AddDate(caValidity, 0, 0),
+		NotAfter:              end.UTC(),
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 		BasicConstraintsValid: true,
 		IsCA:                  true,
+		ExtraExtensions:       exts,
 		SignatureAlgorithm:    x509.SHA256WithRSA,
 	}
 	der, err := x509.CreateCertificate(rnd, tmpl, tmpl, &key.PublicKey, key)
@@ -223,16 +265,16 @@ func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
 
 // IssueAuth issues the user-authentication certificate for pub. It carries
 // no personal data (card.md §10); its subject is C=JP, CN=<issuance
-// identifier>, a named choice because card.md lists the auth subject DN as
-// uncertain. Validity ends at the 5th birthday after issuance or at the card
-// expiry, whichever is first.
+// identifier>, a named choice because the auth subject DN is uncertain.
+// Validity ends at the 5th birthday after issuance or at the card expiry,
+// whichever is first.
 func (ca *CA) IssueAuth(rnd io.Reader, pub *rsa.PublicKey, h Holder, now time.Time) ([]byte, error) {
 	if ca.Purpose != Auth {
 		return nil, errors.New("pki: auth certificate requested from the sign CA")
 	}
 	end := NotAfter(h.BirthDate, now)
 	if !h.CardExpiry.IsZero() {
-		cardEnd := time.Date(h.CardExpiry.Year(), h.CardExpiry.Month(), h.CardExpiry.Day(), 23, 59, 59, 0, JST)
+		cardEnd := endOfDay(time.Date(h.CardExpiry.Year(), h.CardExpiry.Month(), h.CardExpiry.Day(), 0, 0, 0, 0, JST))
 		if cardEnd.Before(end) {
 			end = cardEnd
 		}
@@ -241,18 +283,17 @@ func (ca *CA) IssueAuth(rnd io.Reader, pub *rsa.PublicKey, h Holder, now time.Ti
 	if err != nil {
 		return nil, err
 	}
-	policies, err := policyExtension(OIDAuthPolicy)
-	if err != nil {
-		return nil, err
-	}
 	return ca.issue(rnd, pub, rdn(oidCountry, "JP", oidCommonName, id), now, end,
-		x509.KeyUsageDigitalSignature, policies)
+		keyUsageExtension(x509.KeyUsageDigitalSignature), policyExtension(OIDAuthPolicy), ca.issuerAltName())
 }
 
 // IssueSign issues the digital-signature certificate for pub: subject
 // C=JP, L=<prefecture>, L=<city>, CN=<issuance identifier>, the JPKI-TEST
 // policy, a CRL distribution point naming the holder's municipality and the
 // holder's basic four attributes as otherNames in the subjectAltName.
+// Extensions come in the order of a clone of a production certificate
+// (docs/certificates.md): keyUsage, subjectAltName, policies, issuer
+// name, CRL distribution point, key identifiers.
 func (ca *CA) IssueSign(rnd io.Reader, pub *rsa.PublicKey, h Holder, now time.Time) ([]byte, error) {
 	if ca.Purpose != Sign {
 		return nil, errors.New("pki: sign certificate requested from the auth CA")
@@ -261,24 +302,25 @@ func (ca *CA) IssueSign(rnd io.Reader, pub *rsa.PublicKey, h Holder, now time.Ti
 	if err != nil {
 		return nil, err
 	}
-	policies, err := policyExtension(OIDSignPolicyTest)
-	if err != nil {
-		return nil, err
-	}
-	crldp, err := crlDPExtension(h)
-	if err != nil {
-		return nil, err
-	}
 	san, err := SANExtension(h)
 	if err != nil {
 		return nil, err
 	}
+	crldp := rdn(oidCountry, "JP", oidOrganization, Organization, oidOrgUnit, Sign.ou(),
+		oidOrgUnit, "CRL Distribution Points", oidOrgUnit, h.Prefecture, oidCommonName, h.City)
 	subject := rdn(oidCountry, "JP", oidLocality, h.Prefecture, oidLocality, h.City, oidCommonName, id)
 	return ca.issue(rnd, pub, subject, now, NotAfter(h.BirthDate, now),
-		x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment, policies, crldp, san)
+		keyUsageExtension(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment), san,
+		policyExtension(OIDSignPolicyTest), ca.issuerAltName(), pkix.Extension{Id: oidExtCRLDP, Value: crlDistributionPoint(crldp)})
 }
 
-func (ca *CA) issue(rnd io.Reader, pub *rsa.PublicKey, subject []byte, now, end time.Time, ku x509.KeyUsage, ext ...pkix.Extension) ([]byte, error) {
+func (ca *CA) issuerAltName() pkix.Extension {
+	return pkix.Extension{Id: oidExtIAN, Value: generalNames(directoryName(ca.Purpose.japaneseName()))}
+}
+
+// issue signs a leaf with the extensions given, in that order, followed by
+// the authority and subject key identifiers.
+func (ca *CA) issue(rnd io.Reader, pub *rsa.PublicKey, subject []byte, now, end time.Time, ext ...pkix.Extension) ([]byte, error) {
 	serial, err := serialNumber(rnd)
 	if err != nil {
 		return nil, err
@@ -287,12 +329,15 @@ func (ca *CA) issue(rnd io.Reader, pub *rsa.PublicKey, subject []byte, now, end 
 	if !end.After(nb) {
 		return nil, fmt.Errorf("pki: %s certificate would end (%s) before it starts (%s)", ca.Purpose, end.Format(time.DateOnly), nb.Format(time.DateOnly))
 	}
+	aki, _ := asn1.Marshal(struct {
+		ID []byte `asn1:"optional,tag:0"`
+	}{ca.Cert.SubjectKeyId})
+	ext = append(ext, pkix.Extension{Id: oidExtAKI, Value: aki}, pkix.Extension{Id: oidExtSKI, Value: keyIDExtension(pub)})
 	tmpl := &x509.Certificate{
 		SerialNumber:       serial,
 		RawSubject:         subject,
 		NotBefore:          nb,
 		NotAfter:           end.UTC(),
-		KeyUsage:           ku,
 		ExtraExtensions:    ext,
 		SignatureAlgorithm: x509.SHA256WithRSA,
 	}
@@ -303,8 +348,73 @@ func (ca *CA) issue(rnd io.Reader, pub *rsa.PublicKey, subject []byte, now, end 
 	return der, nil
 }
 
+// endOfDay is 23:59:59 JST of t's day in Japan, where JPKI validity ends.
+func endOfDay(t time.Time) time.Time {
+	t = t.In(JST)
+	return time.Date(t.Year(), t.Month(), t.Day(), 23, 59, 59, 0, JST)
+}
+
+// keyUsageExtension is a critical keyUsage, as on every JPKI certificate.
+func keyUsageExtension(ku x509.KeyUsage) pkix.Extension {
+	var b byte
+	n := 0
+	for bit := 0; bit < 8; bit++ {
+		if ku&(1<<bit) != 0 {
+			b |= 0x80 >> bit
+			n = bit + 1
+		}
+	}
+	v, _ := asn1.Marshal(asn1.BitString{Bytes: []byte{b}, BitLength: n})
+	return pkix.Extension{Id: oidExtKeyUsage, Critical: true, Value: v}
+}
+
+// basicConstraintsCA is cA TRUE without a path length, critical.
+var basicConstraintsCA = pkix.Extension{Id: oidExtBasic, Critical: true, Value: []byte{0x30, 0x03, 0x01, 0x01, 0xFF}}
+
+// keyIDExtension is a subjectKeyIdentifier value: SHA-1 of the public key
+// bits (RFC 5280 §4.2.1.2 method 1), 20 bytes as on the production roots.
+func keyIDExtension(pub *rsa.PublicKey) []byte {
+	sum := sha1.Sum(x509.MarshalPKCS1PublicKey(pub))
+	v, _ := asn1.Marshal(sum[:])
+	return v
+}
+
+// directoryName wraps a Name as the GeneralName [4] directoryName.
+func directoryName(name []byte) []byte {
+	b, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 4, IsCompound: true, Bytes: name})
+	return b
+}
+
+func sequence(content []byte) []byte {
+	b, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true, Bytes: content})
+	return b
+}
+
+func generalNames(names ...[]byte) []byte { return sequence(concatBytes(names...)) }
+
+func concatBytes(parts ...[]byte) []byte {
+	var out []byte
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	return out
+}
+
+// crlDistributionPoint names the CRL as a directory name, as JPKI does, not
+// a URL: CRLDistributionPoints { DistributionPoint { [0] { fullName [0]
+// { directoryName } } } }.
+func crlDistributionPoint(name []byte) []byte {
+	ctx0 := func(b []byte) []byte {
+		out, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: b})
+		return out
+	}
+	return sequence(sequence(ctx0(ctx0(directoryName(name)))))
+}
+
+// serialNumber is a positive integer of at most four bytes, the size of
+// the 2023 production root's serial (the 2015 root's is 1).
 func serialNumber(rnd io.Reader) (*big.Int, error) {
-	n, err := rand.Int(rnd, new(big.Int).Lsh(big.NewInt(1), 63))
+	n, err := rand.Int(rnd, big.NewInt(1<<31-1))
 	if err != nil {
 		return nil, fmt.Errorf("pki: serial number: %w", err)
 	}
@@ -326,7 +436,7 @@ func IssuanceID(rnd io.Reader, now time.Time) (string, error) {
 // policyExtension is certificatePolicies with the JPKI CPS qualifier,
 // critical as in the test-card fixture. x509.Certificate.Policies cannot
 // carry qualifiers, hence the hand encoding.
-func policyExtension(oid asn1.ObjectIdentifier) (pkix.Extension, error) {
+func policyExtension(oid asn1.ObjectIdentifier) pkix.Extension {
 	type qualifier struct {
 		ID  asn1.ObjectIdentifier
 		CPS string `asn1:"ia5"`
@@ -337,29 +447,9 @@ func policyExtension(oid asn1.ObjectIdentifier) (pkix.Extension, error) {
 	}
 	b, err := asn1.Marshal([]policy{{oid, []qualifier{{oidQualifierCPS, cpsURI}}}})
 	if err != nil {
-		return pkix.Extension{}, fmt.Errorf("pki: certificate policies: %w", err)
+		panic(err) // fixed OIDs and an ASCII URI: cannot fail
 	}
-	return pkix.Extension{Id: oidExtPolicies, Critical: true, Value: b}, nil
-}
-
-// crlDPExtension names the CRL as a directory name, as JPKI does, not a URL.
-func crlDPExtension(h Holder) (pkix.Extension, error) {
-	name := rdn(oidCountry, "JP", oidOrganization, Organization, oidOrgUnit, Sign.ou(),
-		oidOrgUnit, "CRL Distribution Points", oidOrgUnit, h.Prefecture, oidCommonName, h.City)
-	directoryName := asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 4, IsCompound: true, Bytes: name}
-	dn, err := asn1.Marshal(directoryName)
-	if err != nil {
-		return pkix.Extension{}, err
-	}
-	// DistributionPoint { distributionPoint [0] { fullName [0] GeneralNames } }
-	fullName, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: dn})
-	dpName, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: fullName})
-	dp, _ := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true, Bytes: dpName})
-	b, err := asn1.Marshal(asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSequence, IsCompound: true, Bytes: dp})
-	if err != nil {
-		return pkix.Extension{}, fmt.Errorf("pki: CRL distribution points: %w", err)
-	}
-	return pkix.Extension{Id: oidExtCRLDP, Value: b}, nil
+	return pkix.Extension{Id: oidExtPolicies, Critical: true, Value: b}
 }
 
 // OtherName is one subjectAltName otherName of the sign certificate.

@@ -1,6 +1,7 @@
 package pki
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -89,6 +90,10 @@ func TestCACertificates(t *testing.T) {
 			if diff := cmp.Diff(tc.name, rdnStrings(t, c.RawIssuer)); diff != "" {
 				t.Errorf("issuer (-want +got):\n%s", diff)
 			}
+			// C PrintableString, the rest UTF8String, as on the production roots.
+			if !bytes.Contains(c.RawSubject, []byte("\x13\x02JP")) || !bytes.Contains(c.RawSubject, []byte("\x0c\x09JPKI-TEST")) {
+				t.Errorf("subject string types: % X", c.RawSubject)
+			}
 			if err := c.CheckSignatureFrom(c); err != nil {
 				t.Errorf("not self-signed: %v", err)
 			}
@@ -106,11 +111,31 @@ func TestCACertificates(t *testing.T) {
 					}
 				}
 			}
-			if got, want := c.NotAfter.Sub(c.NotBefore), 10*365*24*time.Hour; got < want {
-				t.Errorf("validity %v, want ten years", got)
+			if want := time.Date(2036, 3, 31, 23, 59, 59, 0, JST); !c.NotAfter.Equal(want) {
+				t.Errorf("not after %v, want %v: the day before the tenth anniversary, 23:59:59 JST", c.NotAfter, want)
+			}
+			// Order and criticality of the production roots (jpki/myna src/ta).
+			if diff := cmp.Diff([]string{"2.5.29.15!", "2.5.29.17", "2.5.29.19!", "2.5.29.31", "2.5.29.14"}, extensionOrder(c)); diff != "" {
+				t.Errorf("extensions (-want +got):\n%s", diff)
+			}
+			if n := c.SerialNumber; n.Sign() <= 0 || len(n.Bytes()) > 4 {
+				t.Errorf("serial %v: want a positive number of at most 4 bytes", n)
 			}
 		})
 	}
+}
+
+// extensionOrder lists the extension OIDs in order, "!" marking critical.
+func extensionOrder(c *x509.Certificate) []string {
+	var out []string
+	for _, e := range c.Extensions {
+		id := e.Id.String()
+		if e.Critical {
+			id += "!"
+		}
+		out = append(out, id)
+	}
+	return out
 }
 
 func extension(c *x509.Certificate, id string) (critical, ok bool) {
@@ -140,13 +165,13 @@ func TestLeafCertificates(t *testing.T) {
 		subject  []string // attribute types and fixed values; CN checked apart
 		ku       x509.KeyUsage
 		policy   string
-		critical map[string]bool // extension OID → critical
+		exts     []string // extension OIDs in order, "!" = critical
 	}{
 		{"auth", a, authDER, []string{"2.5.4.6=JP"}, x509.KeyUsageDigitalSignature, "1.2.392.200149.8.5.1.3.30",
-			map[string]bool{"2.5.29.15": true, "2.5.29.32": true, "2.5.29.35": false}},
+			[]string{"2.5.29.15!", "2.5.29.32!", "2.5.29.18", "2.5.29.35", "2.5.29.14"}},
 		{"sign", s, signDER, []string{"2.5.4.6=JP", "2.5.4.7=東京都", "2.5.4.7=千代田区"}, x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
 			"1.2.392.200149.8.5.1.0.20",
-			map[string]bool{"2.5.29.15": true, "2.5.29.32": true, "2.5.29.35": false, "2.5.29.31": false, "2.5.29.17": false}},
+			[]string{"2.5.29.15!", "2.5.29.17", "2.5.29.32!", "2.5.29.18", "2.5.29.31", "2.5.29.35", "2.5.29.14"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := tc.ca.Verify(tc.der, issued.Add(time.Hour))
@@ -174,11 +199,11 @@ func TestLeafCertificates(t *testing.T) {
 			if len(c.Policies) != 1 || c.Policies[0].String() != tc.policy {
 				t.Errorf("policies %v, want %s", c.Policies, tc.policy)
 			}
-			for id, want := range tc.critical {
-				crit, ok := extension(c, id)
-				if !ok || crit != want {
-					t.Errorf("extension %s present %v critical %v, want critical %v", id, ok, crit, want)
-				}
+			if diff := cmp.Diff(tc.exts, extensionOrder(c)); diff != "" {
+				t.Errorf("extensions (-want +got):\n%s", diff)
+			}
+			if !bytes.Equal(c.AuthorityKeyId, tc.ca.Cert.SubjectKeyId) || len(c.SubjectKeyId) != 20 {
+				t.Errorf("AKI %x (CA SKI %x), SKI %x", c.AuthorityKeyId, tc.ca.Cert.SubjectKeyId, c.SubjectKeyId)
 			}
 			if !c.NotAfter.Equal(end) {
 				t.Errorf("not after %v, want %v", c.NotAfter, end)

@@ -194,6 +194,32 @@ func build(p Persona, k *cardKeys, now time.Time) (*emulator.State, error) {
 	return s, nil
 }
 
+// reissueCAs replaces both self-signed roots of s by ones issued at
+// from the same keys, on the card and in its Issuer.
+func reissueCAs(s *emulator.State, at time.Time) error {
+	for _, c := range []struct {
+		p    pki.Purpose
+		cert *[]byte
+		key  []byte
+		file emulator.FileRef
+	}{
+		{pki.Auth, &s.Issuer.AuthCACert, s.Issuer.AuthCAKey, emulator.JPKIAuthCACert},
+		{pki.Sign, &s.Issuer.SignCACert, s.Issuer.SignCAKey, emulator.JPKISignCACert},
+	} {
+		key, err := pki.ParseKey(c.key)
+		if err != nil {
+			return fmt.Errorf("profile: %s CA key: %w", c.p, err)
+		}
+		ca, err := pki.NewCAWithKey(rand.Reader, c.p, key, at)
+		if err != nil {
+			return err
+		}
+		*c.cert = ca.Cert.Raw
+		s.Files[c.file] = ca.Cert.Raw
+	}
+	return nil
+}
+
 // issueLeaves issues the auth certificate, and the sign certificate if the
 // card holds a sign key, for the card's keys from its Issuer at now.
 func issueLeaves(s *emulator.State, now time.Time) error {

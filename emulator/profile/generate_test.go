@@ -449,6 +449,14 @@ func TestGenerateExpired(t *testing.T) {
 				if !c.NotAfter.Before(now) {
 					t.Errorf("%v valid until %v: not expired", ref, c.NotAfter)
 				}
+				ca, _ := x509.ParseCertificate(s.Files[map[emulator.FileRef]emulator.FileRef{
+					emulator.JPKIAuthCert: emulator.JPKIAuthCACert, emulator.JPKISignCert: emulator.JPKISignCACert}[ref]])
+				if !ca.NotBefore.Before(c.NotBefore) {
+					t.Errorf("%v issued %v, before its CA (%v)", ref, c.NotBefore, ca.NotBefore)
+				}
+				if err := c.CheckSignatureFrom(ca); err != nil {
+					t.Errorf("%v: %v", ref, err)
+				}
 				if !c.PublicKey.(*rsa.PublicKey).Equal(&cardKey(t, s, emulator.JPKIAuthKey).PublicKey) && ref == emulator.JPKIAuthCert {
 					t.Errorf("%v certifies another key", ref)
 				}

@@ -36,7 +36,12 @@ func apply(s *emulator.State, k emulator.Kind, p Persona, now time.Time) error {
 	case emulator.KindPINBlocked:
 		err = s.ExhaustPIN(emulator.JPKIAuthPIN)
 	case emulator.KindExpiredCerts:
-		err = issueLeaves(s, now.AddDate(-expiredAge, 0, 0))
+		// The roots are re-made a year before the leaves, from the same
+		// keys, so each CA is older than what it issued (and still valid).
+		issued := now.AddDate(-expiredAge, 0, 0)
+		if err = reissueCAs(s, issued.AddDate(-1, 0, 0)); err == nil {
+			err = issueLeaves(s, issued)
+		}
 	default:
 		err = k.Validate()
 	}
