@@ -159,13 +159,13 @@ func TestLeafCertificates(t *testing.T) {
 	}
 	end := time.Date(2031, 2, 17, 23, 59, 59, 0, JST)
 	for _, tc := range []struct {
-		name     string
-		ca       *CA
-		der      []byte
-		subject  []string // attribute types and fixed values; CN checked apart
-		ku       x509.KeyUsage
-		policy   string
-		exts     []string // extension OIDs in order, "!" = critical
+		name    string
+		ca      *CA
+		der     []byte
+		subject []string // attribute types and fixed values; CN checked apart
+		ku      x509.KeyUsage
+		policy  string
+		exts    []string // extension OIDs in order, "!" = critical
 	}{
 		{"auth", a, authDER, []string{"2.5.4.6=JP"}, x509.KeyUsageDigitalSignature, "1.2.392.200149.8.5.1.3.30",
 			[]string{"2.5.29.15!", "2.5.29.32!", "2.5.29.18", "2.5.29.35", "2.5.29.14"}},
