@@ -137,6 +137,7 @@ func build(p Persona, k *cardKeys, now time.Time) (*emulator.State, error) {
 	}
 	h := p.Holder
 	h.BirthDate, h.CardExpiry = dateOnly(h.BirthDate), dateOnly(h.CardExpiry)
+	h.MunicipalityCode = h.MunicipalityCode[:5] // the card keeps no check digit
 	authCA, err := pki.NewCAWithKey(rand.Reader, pki.Auth, k.authCA, now)
 	if err != nil {
 		return nil, err

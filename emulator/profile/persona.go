@@ -117,10 +117,13 @@ func (p *Persona) Validate() error {
 	for _, f := range []struct {
 		field, v string
 		n        int
-	}{{"security_code", p.SecurityCode, 4}, {"municipality_code", p.MunicipalityCode, 5}} {
+	}{{"security_code", p.SecurityCode, 4}} {
 		if !digits(f.v, f.n) {
 			return bad(f.field, "%q is not %d digits", f.v, f.n)
 		}
+	}
+	if err := CheckMunicipalityCode(p.MunicipalityCode); err != nil {
+		return bad("municipality_code", "%v", err)
 	}
 	for _, f := range []struct {
 		field string
@@ -232,4 +235,38 @@ func CollationB(birth, expiry time.Time, securityCode string) (string, error) {
 		return "", errors.New("security code is not 4 digits")
 	}
 	return fmt.Sprintf("%s%04d%s", dob, expiry.Year(), securityCode), nil
+}
+
+// MunicipalityCheckDigit is the sixth digit of a 全国地方公共団体コード
+// (JIS X 0401/0402, 総務省): with weights 6, 5, 4, 3, 2 on the five
+// digits, 11 − (sum mod 11), keeping only its last digit (so a remainder
+// of 0 gives 1 and of 1 gives 0). 13101 (千代田区) → 131016.
+func MunicipalityCheckDigit(first5 string) (byte, error) {
+	if !digits(first5, 5) {
+		return 0, fmt.Errorf("%q is not 5 digits", first5)
+	}
+	sum := 0
+	for i := 0; i < 5; i++ {
+		sum += int(first5[i]-'0') * (6 - i)
+	}
+	return byte('0' + (11-sum%11)%10), nil
+}
+
+// CheckMunicipalityCode accepts the five digits the card stores (card.md
+// §4.3 DF34, §4.5), whose first two name one of the 47 prefectures, or
+// the six-digit form whose last digit is the check digit.
+func CheckMunicipalityCode(s string) error {
+	switch {
+	case digits(s, 6):
+		want, _ := MunicipalityCheckDigit(s[:5])
+		if s[5] != want {
+			return fmt.Errorf("check digit of %s is %c, want %c", s, s[5], want)
+		}
+	case !digits(s, 5):
+		return fmt.Errorf("%q is not 5 digits (or 6 with the check digit)", s)
+	}
+	if pref := int(s[0]-'0')*10 + int(s[1]-'0'); pref < 1 || pref > 47 {
+		return fmt.Errorf("%s: prefecture code %02d is not 01–47", s, pref)
+	}
+	return nil
 }

@@ -82,6 +82,9 @@ func TestPersonaValidate(t *testing.T) {
 		{"card_expiry", func(p *Persona) { p.CardExpiry = p.BirthDate }, "after the birth date"},
 		{"security_code", func(p *Persona) { p.SecurityCode = "12345" }, "4 digits"},
 		{"municipality_code", func(p *Persona) { p.MunicipalityCode = "1310" }, "5 digits"},
+		{"municipality_code", func(p *Persona) { p.MunicipalityCode = "131017" }, "check digit of 131017 is 7, want 6"},
+		{"municipality_code", func(p *Persona) { p.MunicipalityCode = "48101" }, "prefecture code 48"},
+		{"chip", func(p *Persona) { p.Chip = "jpki-10" }, `unknown chip "jpki-10"`},
 		{"auth_pin", func(p *Persona) { p.AuthPIN = "12345" }, "4 digits"},
 		{"sign_password", func(p *Persona) { p.SignPassword = "abc123" }, "A–Z"},
 		{"sign_password", func(p *Persona) { p.SignPassword = "AB12" }, "6–16"},
@@ -117,5 +120,17 @@ func TestKindValidate(t *testing.T) {
 	}
 	if _, err := Default("gold"); err == nil || !strings.Contains(err.Error(), "normal, face-auth") {
 		t.Errorf("Default(gold): %v", err)
+	}
+}
+
+func TestMunicipalityCheckDigit(t *testing.T) {
+	for code, want := range map[string]byte{"13101": '6', "01100": '2', "27100": '4', "47201": '8'} {
+		got, err := MunicipalityCheckDigit(code)
+		if err != nil || got != want {
+			t.Errorf("%s: %c (%v), want %c", code, got, err, want)
+		}
+		if err := CheckMunicipalityCode(code + string(want)); err != nil {
+			t.Errorf("%s%c refused: %v", code, want, err)
+		}
 	}
 }
