@@ -330,7 +330,7 @@ func TestSequences(t *testing.T) {
 			{"00 20 00 9C 04 " + hex.EncodeToString(testJukiPIN), ok, none},
 		}},
 		{"QueryAfterVerify 9000 and BlockedQuery 6984", func(s *State) {
-			s.Settings.QueryAfterVerify, s.Settings.BlockedQuery = "9000", "6984"
+			s.Settings.QueryAfterVerify, s.Settings.BlockedQuery = QueryAfterVerify9000, BlockedQuery6984
 		}, []step{
 			{selJPKI, ok, none},
 			{selEF(0x0018), ok, none},

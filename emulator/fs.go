@@ -164,7 +164,7 @@ type fileSystem [len(fileMaps)][maxFID]*node
 // §4.1), and its contents cannot matter.
 func buildFS(s *State) (*fileSystem, error) {
 	var fs fileSystem
-	keepAbsent := s.Settings.AbsentSignCert == "6982"
+	keepAbsent := s.Settings.AbsentSignCert == AbsentSignCert6982
 	for app, efs := range fileMaps {
 		for _, e := range efs {
 			ref := FileRef{App(app), e.fid}

@@ -29,10 +29,10 @@ func (p PINSet) byRef() map[FileRef]Secret {
 // ConvertToFaceAuth makes s a 顔認証マイナンバーカード: the sign certificate
 // and key are removed, 0008 says so (00 8F 00), the sign password and the
 // 4-digit PINs get random values nobody knows and exhausted counters
-// (Settings.FaceAuthLock "exhausted-counter").
+// (FaceAuthExhaustedCounter).
 func (s *State) ConvertToFaceAuth(rand io.Reader) error {
-	if s.Settings.FaceAuthLock != "exhausted-counter" {
-		return fmt.Errorf("emulator: face-auth lock %q not supported", s.Settings.FaceAuthLock)
+	if s.Settings.FaceAuthLock != FaceAuthExhaustedCounter {
+		return fmt.Errorf("emulator: face-auth lock %v not supported", s.Settings.FaceAuthLock)
 	}
 	locked := fourDigitPINs[:]
 	if s.PINs[JPKISignPassword] != nil {

@@ -69,7 +69,7 @@ func TestFaceAuthCard(t *testing.T) {
 		{"00 20 00 9C", apdu.RetriesLeft(0), nil},
 	})
 
-	s6A82 := faceAuthState(t, func(s *State) { s.Settings.AbsentSignCert = "6A82" })
+	s6A82 := faceAuthState(t, func(s *State) { s.Settings.AbsentSignCert = AbsentSignCert6A82 })
 	c, err = New(s6A82)
 	if err != nil {
 		t.Fatal(err)
@@ -267,7 +267,7 @@ func TestNewRejectsBadStates(t *testing.T) {
 		want string
 	}{
 		{"format version", func(s *State) { s.FormatVersion = 2 }, "format_version 2"},
-		{"settings", func(s *State) { s.Settings.BlockedQuery = "6983" }, "blocked_query"},
+		{"settings", func(s *State) { s.Settings.BlockedQuery = BlockedQuery6984 + 1 }, "blocked_query"},
 		{"collation tries", func(s *State) { s.Settings.CollationTries = 0 }, "collation_tries"},
 		{"ATR", func(s *State) { s.ATR = []byte{0x00} }, "atr"},
 		{"file at a key ref", func(s *State) { s.Files[JPKIAuthPIN] = []byte{1} }, "files jpki/0018"},

@@ -107,7 +107,7 @@ func TestModel(t *testing.T) {
 	base := NewTestState(t)
 	rapid.Check(t, func(t *rapid.T) {
 		s := base.Clone()
-		s.Settings.AbsentSignCert = rapid.SampledFrom([]string{"6982", "6A82"}).Draw(t, "absent")
+		s.Settings.AbsentSignCert = rapid.SampledFrom([]AbsentSignCert{AbsentSignCert6982, AbsentSignCert6A82}).Draw(t, "absent")
 		c, err := New(s)
 		if err != nil {
 			t.Fatal(err)
@@ -194,7 +194,7 @@ func TestModel(t *testing.T) {
 				ref := rapid.SampledFrom(sortedRefs(refs)).Draw(t, "ef")
 				r := tx([]byte{0x00, 0xB0, 0x80 | byte(ref.FID), 0x00, 0x04})
 				switch {
-				case ref == JPKISignCert && !m.signCert && s.Settings.AbsentSignCert == "6A82":
+				case ref == JPKISignCert && !m.signCert && s.Settings.AbsentSignCert == AbsentSignCert6A82:
 					expect("read absent "+ref.String(), r, apdu.SWFileNotFound)
 				case ref == JPKISignCert && !m.signCert:
 					expect("read absent "+ref.String(), r, apdu.SWSecurityNotSatisfied)
@@ -216,7 +216,7 @@ func TestModel(t *testing.T) {
 				}
 				r := tx([]byte{0x80, 0x2A, 0x00, 0x80 | byte(key.FID), 0x01, 0xAA, 0x00})
 				switch {
-				case key == JPKISignKey && !m.signCert && s.Settings.AbsentSignCert == "6A82":
+				case key == JPKISignKey && !m.signCert && s.Settings.AbsentSignCert == AbsentSignCert6A82:
 					expect("sign absent", r, apdu.SWDataNotFound)
 				case key == JPKISignKey && !m.signCert:
 					expect("sign absent", r, apdu.SWSecurityNotSatisfied)

@@ -159,11 +159,11 @@ func (c *Card) verify(cmd apdu.Command) ([]byte, apdu.SW) {
 	if len(cmd.Data) == 0 {
 		switch {
 		case p.Blocked():
-			if c.state.Settings.BlockedQuery == "6984" {
+			if c.state.Settings.BlockedQuery == BlockedQuery6984 {
 				return nil, apdu.SWAuthBlocked
 			}
 			return nil, apdu.RetriesLeft(0)
-		case c.verified&bit != 0 && c.state.Settings.QueryAfterVerify == "9000":
+		case c.verified&bit != 0 && c.state.Settings.QueryAfterVerify == QueryAfterVerify9000:
 			return nil, apdu.SWOK
 		}
 		return nil, apdu.RetriesLeft(p.Remaining)

@@ -4,25 +4,22 @@ import "fmt"
 
 // Settings are the behaviours card.md marks UNCERTAIN (card.md §14). Each is
 // one named choice, documented in docs/uncertain.md; DefaultSettings gives
-// the choice the emulator makes unless a card file says otherwise.
+// the choice the emulator makes unless a card file says otherwise. In a
+// card file each choice is its text ("63C0", "retries", …).
 type Settings struct {
 	// CollationTries is the retry limit of 照合番号A, 照合番号B and the
 	// visual AP's birth-date key (card.md §7.1: unknown; 10 per a secondary note).
 	CollationTries int `json:"collation_tries"`
-	// BlockedQuery is the answer to an empty VERIFY on a blocked key:
-	// "63C0" (observed on text 0012; OpenSC binds) or "6984".
-	BlockedQuery string `json:"blocked_query"`
+	// BlockedQuery is the answer to an empty VERIFY on a blocked key.
+	BlockedQuery BlockedQuery `json:"blocked_query"`
 	// QueryAfterVerify is the answer to an empty VERIFY on a key already
-	// verified in this session: "retries" (63Cx, what OpenSC needs) or "9000".
-	QueryAfterVerify string `json:"query_after_verify"`
-	// FaceAuthLock is how a face-auth card's 4-digit PINs are locked:
-	// "exhausted-counter" = random value, counter at 0, so empty VERIFY
-	// answers 63C0 and VERIFY 6984 (card.md §11.2).
-	FaceAuthLock string `json:"face_auth_lock"`
+	// verified in this session.
+	QueryAfterVerify QueryAfterVerify `json:"query_after_verify"`
+	// FaceAuthLock is how a face-auth card's 4-digit PINs are locked.
+	FaceAuthLock FaceAuthLock `json:"face_auth_lock"`
 	// AbsentSignCert is what a card without a signing certificate answers
-	// for JPKI EF 0001: "6982" (EF present, password never verifiable) or
-	// "6A82" (EF missing on SELECT).
-	AbsentSignCert string `json:"absent_sign_cert"`
+	// for JPKI EF 0001.
+	AbsentSignCert AbsentSignCert `json:"absent_sign_cert"`
 	// ExtendedReadBinary lets READ BINARY honour an extended Le (the python
 	// client reads a whole certificate in one command).
 	ExtendedReadBinary bool `json:"extended_read_binary"`
@@ -31,14 +28,75 @@ type Settings struct {
 	SelectFCI bool `json:"select_fci"`
 }
 
+// The zero value of each choice is "unset", which Validate refuses, so a
+// card file that leaves a setting out is refused as it always was.
+
+// BlockedQuery is the answer to an empty VERIFY on a blocked key.
+type BlockedQuery uint8
+
+const (
+	BlockedQuery63C0 BlockedQuery = iota + 1 // "63C0": observed on text 0012; OpenSC binds
+	BlockedQuery6984                         // "6984"
+)
+
+// QueryAfterVerify is the answer to an empty VERIFY on a key verified in
+// this session.
+type QueryAfterVerify uint8
+
+const (
+	QueryAfterVerifyRetries QueryAfterVerify = iota + 1 // "retries": 63Cx, what OpenSC needs
+	QueryAfterVerify9000                                // "9000"
+)
+
+// FaceAuthLock is how a face-auth card's 4-digit PINs are locked.
+type FaceAuthLock uint8
+
+const (
+	// FaceAuthExhaustedCounter ("exhausted-counter"): a random value and a
+	// counter at 0, so empty VERIFY answers 63C0 and VERIFY 6984 (card.md §11.2).
+	FaceAuthExhaustedCounter FaceAuthLock = iota + 1
+)
+
+// AbsentSignCert is what a card without a sign certificate answers for
+// JPKI EF 0001.
+type AbsentSignCert uint8
+
+const (
+	AbsentSignCert6982 AbsentSignCert = iota + 1 // "6982": EF present, password never verifiable
+	AbsentSignCert6A82                           // "6A82": EF missing on SELECT
+)
+
+var (
+	blockedQueryText     = choice[BlockedQuery]{"blocked_query", []string{"63C0", "6984"}}
+	queryAfterVerifyText = choice[QueryAfterVerify]{"query_after_verify", []string{"retries", "9000"}}
+	faceAuthLockText     = choice[FaceAuthLock]{"face_auth_lock", []string{"exhausted-counter"}}
+	absentSignCertText   = choice[AbsentSignCert]{"absent_sign_cert", []string{"6982", "6A82"}}
+)
+
+func (v BlockedQuery) String() string                { return blockedQueryText.String(v) }
+func (v BlockedQuery) MarshalText() ([]byte, error)  { return blockedQueryText.marshal(v) }
+func (v *BlockedQuery) UnmarshalText(b []byte) error { return blockedQueryText.unmarshal(v, b) }
+
+func (v QueryAfterVerify) String() string                { return queryAfterVerifyText.String(v) }
+func (v QueryAfterVerify) MarshalText() ([]byte, error)  { return queryAfterVerifyText.marshal(v) }
+func (v *QueryAfterVerify) UnmarshalText(b []byte) error { return queryAfterVerifyText.unmarshal(v, b) }
+
+func (v FaceAuthLock) String() string                { return faceAuthLockText.String(v) }
+func (v FaceAuthLock) MarshalText() ([]byte, error)  { return faceAuthLockText.marshal(v) }
+func (v *FaceAuthLock) UnmarshalText(b []byte) error { return faceAuthLockText.unmarshal(v, b) }
+
+func (v AbsentSignCert) String() string                { return absentSignCertText.String(v) }
+func (v AbsentSignCert) MarshalText() ([]byte, error)  { return absentSignCertText.marshal(v) }
+func (v *AbsentSignCert) UnmarshalText(b []byte) error { return absentSignCertText.unmarshal(v, b) }
+
 // DefaultSettings returns the emulator's documented choices.
 func DefaultSettings() Settings {
 	return Settings{
 		CollationTries:     10,
-		BlockedQuery:       "63C0",
-		QueryAfterVerify:   "retries",
-		FaceAuthLock:       "exhausted-counter",
-		AbsentSignCert:     "6982",
+		BlockedQuery:       BlockedQuery63C0,
+		QueryAfterVerify:   QueryAfterVerifyRetries,
+		FaceAuthLock:       FaceAuthExhaustedCounter,
+		AbsentSignCert:     AbsentSignCert6982,
 		ExtendedReadBinary: true,
 		SelectFCI:          true,
 	}
@@ -47,20 +105,18 @@ func DefaultSettings() Settings {
 // Validate reports the first field holding a value the emulator does not
 // implement.
 func (s Settings) Validate() error {
-	bad := func(field, v, want string) error {
-		return fmt.Errorf("settings: %s %q: want %s", field, v, want)
-	}
-	switch {
-	case s.CollationTries < 1 || s.CollationTries > 15:
+	if s.CollationTries < 1 || s.CollationTries > 15 {
 		return fmt.Errorf("settings: collation_tries %d: want 1..15 (63Cx shows at most 15)", s.CollationTries)
-	case s.BlockedQuery != "63C0" && s.BlockedQuery != "6984":
-		return bad("blocked_query", s.BlockedQuery, `"63C0" or "6984"`)
-	case s.QueryAfterVerify != "retries" && s.QueryAfterVerify != "9000":
-		return bad("query_after_verify", s.QueryAfterVerify, `"retries" or "9000"`)
-	case s.FaceAuthLock != "exhausted-counter":
-		return bad("face_auth_lock", s.FaceAuthLock, `"exhausted-counter"`)
-	case s.AbsentSignCert != "6982" && s.AbsentSignCert != "6A82":
-		return bad("absent_sign_cert", s.AbsentSignCert, `"6982" or "6A82"`)
+	}
+	for _, err := range []error{
+		blockedQueryText.validate(s.BlockedQuery),
+		queryAfterVerifyText.validate(s.QueryAfterVerify),
+		faceAuthLockText.validate(s.FaceAuthLock),
+		absentSignCertText.validate(s.AbsentSignCert),
+	} {
+		if err != nil {
+			return fmt.Errorf("settings: %w", err)
+		}
 	}
 	return nil
 }

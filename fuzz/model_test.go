@@ -153,9 +153,9 @@ func selectCmd(fid uint16) apdu.Command {
 // queryAnswer is what an empty VERIFY answers (card.md §7.2 and the Settings).
 func (m *Model) queryAnswer(ref emulator.FileRef) apdu.SW {
 	switch {
-	case m.left[ref] == 0 && m.settings.BlockedQuery == "6984":
+	case m.left[ref] == 0 && m.settings.BlockedQuery == emulator.BlockedQuery6984:
 		return apdu.SWAuthBlocked
-	case m.verified[ref] && m.settings.QueryAfterVerify == "9000":
+	case m.verified[ref] && m.settings.QueryAfterVerify == emulator.QueryAfterVerify9000:
 		return apdu.SWOK
 	}
 	return apdu.RetriesLeft(m.left[ref])
@@ -242,7 +242,7 @@ func (m *Model) sign(t *rapid.T) {
 		return
 	}
 	key := rapid.SampledFrom([]emulator.FileRef{emulator.JPKIAuthKey, emulator.JPKISignKey}).Draw(t, "key")
-	if !m.keys[key] && m.settings.AbsentSignCert == "6A82" {
+	if !m.keys[key] && m.settings.AbsentSignCert == emulator.AbsentSignCert6A82 {
 		m.expect(t, "select absent "+key.String(), selectCmd(key.FID), apdu.SWFileNotFound)
 		return
 	}
@@ -250,7 +250,7 @@ func (m *Model) sign(t *rapid.T) {
 	m.ef = key.FID
 	want := apdu.SWOK
 	if !m.keys[key] || !m.verified[signers[key]] {
-		// An absent key stays selectable but never signs (Settings.AbsentSignCert "6982").
+		// An absent key stays selectable but never signs (emulator.AbsentSignCert6982).
 		want = apdu.SWSecurityNotSatisfied
 	}
 	r := m.expect(t, "sign with "+key.String(), signCmd, want)

@@ -1,0 +1,56 @@
+package emulator
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// The card-file text of each setting is what format_version 1 has always
+// written: typed settings change no card file.
+func TestSettingsJSONText(t *testing.T) {
+	s := DefaultSettings()
+	s.BlockedQuery, s.QueryAfterVerify, s.AbsentSignCert = BlockedQuery6984, QueryAfterVerify9000, AbsentSignCert6A82
+	for _, tt := range []struct {
+		s    Settings
+		want string
+	}{
+		{DefaultSettings(), `{"collation_tries":10,"blocked_query":"63C0","query_after_verify":"retries","face_auth_lock":"exhausted-counter","absent_sign_cert":"6982","extended_read_binary":true,"select_fci":true}`},
+		{s, `{"collation_tries":10,"blocked_query":"6984","query_after_verify":"9000","face_auth_lock":"exhausted-counter","absent_sign_cert":"6A82","extended_read_binary":true,"select_fci":true}`},
+	} {
+		b, err := json.Marshal(tt.s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := cmp.Diff(tt.want, string(b)); d != "" {
+			t.Errorf("JSON (-want +got):\n%s", d)
+		}
+		var back Settings
+		if err := json.Unmarshal(b, &back); err != nil || back != tt.s {
+			t.Errorf("read back %+v, %v; want %+v", back, err, tt.s)
+		}
+	}
+}
+
+func TestSettingsRefused(t *testing.T) {
+	tests := []struct{ json, want string }{
+		{`{"blocked_query":"6983"}`, `blocked_query "6983": want "63C0" or "6984"`},
+		{`{"query_after_verify":"RETRIES"}`, `query_after_verify "RETRIES": want "retries" or "9000"`},
+		{`{"face_auth_lock":"random"}`, `face_auth_lock "random": want "exhausted-counter"`},
+		{`{"absent_sign_cert":6982}`, "absent_sign_cert"},
+	}
+	for _, tt := range tests {
+		var s Settings
+		if err := json.Unmarshal([]byte(tt.json), &s); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want one saying %s", tt.json, err, tt.want)
+		}
+	}
+	// A setting left out stays unset, which Validate refuses.
+	s := DefaultSettings()
+	s.AbsentSignCert = 0
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), `absent_sign_cert "": want "6982" or "6A82"`) {
+		t.Errorf("Validate of an unset setting: %v", err)
+	}
+}
