@@ -113,22 +113,6 @@ func TestRunTearsDown(t *testing.T) {
 	}
 }
 
-// systemPCSC is what a run must leave alone: the system daemon's socket
-// and pid, and reader.conf.d.
-func systemPCSC() string {
-	var b strings.Builder
-	fi, err := os.Stat("/run/pcscd/pcscd.comm")
-	fmt.Fprintf(&b, "socket: %v %v\n", fi != nil && fi.Mode()&os.ModeSocket != 0, err)
-	out, _ := exec.Command("pidof", "pcscd").Output()
-	fmt.Fprintf(&b, "pcscd pids (others' private ones included): %s\n", out)
-	ents, _ := os.ReadDir("/etc/reader.conf.d")
-	for _, e := range ents {
-		c, _ := os.ReadFile(filepath.Join("/etc/reader.conf.d", e.Name()))
-		fmt.Fprintf(&b, "%s: %s\n", e.Name(), c)
-	}
-	return b.String()
-}
-
 // TestRunsInParallel runs two runs at once: each lists only its own
 // readers, and /etc/reader.conf.d and the system socket stay as they were.
 func TestRunsInParallel(t *testing.T) {

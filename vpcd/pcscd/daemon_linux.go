@@ -143,15 +143,6 @@ func (d *Daemon) Readers() []string {
 	return names
 }
 
-// PID is the process id of the namespace's first process, which execs
-// pcscd; 0 when the daemon is stopped.
-func (d *Daemon) PID() int {
-	if d.cmd == nil || d.cmd.Process == nil {
-		return 0
-	}
-	return d.cmd.Process.Pid
-}
-
 // Log returns what pcscd has printed, for error reports.
 func (d *Daemon) Log() string { return d.log.String() }
 

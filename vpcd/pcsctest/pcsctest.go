@@ -12,6 +12,20 @@
 // one at a time; another Start waits for the previous bed's test to end.
 // Each process has its own directory, removed when its bed closes.
 //
+// A test with PC/SC code under test:
+//
+//	func TestMyClient(t *testing.T) {
+//		bed := pcsctest.Start(t, emulator.KindNormal, emulator.KindFaceAuth)
+//		ctx, err := scard.EstablishContext()
+//		…
+//		card, err := ctx.Connect(bed.Readers()[0], scard.ShareShared, scard.ProtocolAny)
+//		…
+//		// Pull the face-auth card out of its reader.
+//		if _, err := bed.Do(control.Request{Op: "remove", Slot: 1}); err != nil {
+//			t.Fatal(err)
+//		}
+//	}
+//
 // Tests skip when pcscd, vpcd or namespaces are missing, and fail instead
 // under CI=true, where a missing stack is a broken build machine.
 package pcsctest
