@@ -28,10 +28,11 @@ func seedCorpora(t *testing.T) map[string][][]byte {
 		if err != nil {
 			t.Fatal(err)
 		}
-		card, exs, err := ReadFinding(strings.NewReader(string(b)))
+		fd, err := ReadFinding(strings.NewReader(string(b)))
 		if err != nil {
 			t.Fatalf("%s: %v", p, err)
 		}
+		card, exs := string(fd.Card), fd.Exchanges
 		kind := 0
 		for i, s := range states {
 			if string(s.Kind) == card {

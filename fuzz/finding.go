@@ -8,12 +8,15 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/mynacard/mynacard/emulator"
 )
 
 // A finding file is line-based text a person can read and edit:
 //
 //	# mynacard fuzz finding: violation read-protected
 //	# detail: ...
+//	target embedded:normal
 //	card normal
 //	> 00A4040C0AD392F000260100000001
 //	< 9000
@@ -22,7 +25,9 @@ import (
 //	< 6982
 //	= 6982
 //
-// "card" names the card kind an embedded replay starts from, "> " is a
+// "target" names the target the finding was made on (a replay uses it,
+// since a finding on a real card says nothing about the emulator), "card"
+// names the card kind an embedded replay starts from, "> " is a
 // command, "< " the target's answer when the finding was made and "= " the
 // reference's in differential mode. Lines starting with # are comments.
 
@@ -33,7 +38,10 @@ func WriteFinding(w io.Writer, f *Finding) error {
 	for _, l := range strings.Split(f.Detail, "\n") {
 		fmt.Fprintf(&b, "# %s\n", l)
 	}
-	fmt.Fprintf(&b, "# target %s, seed %d, sequence %d; replay: mynacard fuzz --replay FILE\n", f.Target, f.Seed, f.Sequence)
+	fmt.Fprintf(&b, "# seed %d, sequence %d; replay on the same target: mynacard fuzz --replay FILE\n", f.Seed, f.Sequence)
+	if f.Target != "" {
+		fmt.Fprintf(&b, "target %s\n", f.Target)
+	}
 	if f.Card != "" {
 		fmt.Fprintf(&b, "card %s\n", f.Card)
 	}
@@ -54,8 +62,11 @@ func WriteFinding(w io.Writer, f *Finding) error {
 	return err
 }
 
-// ReadFinding reads a finding file: the card kind and the exchanges as recorded.
-func ReadFinding(r io.Reader) (card string, exs []Exchange, err error) {
+// ReadFinding reads a finding file: the target and card kind it was made
+// on and the exchanges as recorded. Files from before targets were
+// recorded have an empty Target.
+func ReadFinding(r io.Reader) (*Finding, error) {
+	fd := &Finding{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 1<<20)
 	for line := 1; sc.Scan(); line++ {
@@ -73,39 +84,41 @@ func ReadFinding(r io.Reader) (card string, exs []Exchange, err error) {
 		switch {
 		case text == "" || strings.HasPrefix(text, "#"):
 		case strings.HasPrefix(text, "card "):
-			card = strings.TrimSpace(strings.TrimPrefix(text, "card "))
+			fd.Card = emulator.Kind(strings.TrimSpace(strings.TrimPrefix(text, "card ")))
+		case strings.HasPrefix(text, "target "):
+			fd.Target = strings.TrimSpace(strings.TrimPrefix(text, "target "))
 		case text == "reset":
-			exs = append(exs, Exchange{Step: Step{Reset: true}})
+			fd.Exchanges = append(fd.Exchanges, Exchange{Step: Step{Reset: true}})
 		case strings.HasPrefix(text, ">"):
 			b, err := decode(text[1:])
 			if err != nil {
-				return "", nil, err
+				return nil, err
 			}
-			exs = append(exs, Exchange{Step: Step{Cmd: b}})
+			fd.Exchanges = append(fd.Exchanges, Exchange{Step: Step{Cmd: b}})
 		case strings.HasPrefix(text, "<"), strings.HasPrefix(text, "="):
-			if len(exs) == 0 || exs[len(exs)-1].Reset {
-				return "", nil, bad("answer without a command before it")
+			if len(fd.Exchanges) == 0 || fd.Exchanges[len(fd.Exchanges)-1].Reset {
+				return nil, bad("answer without a command before it")
 			}
 			b, err := decode(text[1:])
 			if err != nil {
-				return "", nil, err
+				return nil, err
 			}
 			if text[0] == '<' {
-				exs[len(exs)-1].Resp = b
+				fd.Exchanges[len(fd.Exchanges)-1].Resp = b
 			} else {
-				exs[len(exs)-1].Ref = b
+				fd.Exchanges[len(fd.Exchanges)-1].Ref = b
 			}
 		default:
-			return "", nil, bad("want '> command', '< answer', '= answer', 'reset', 'card KIND' or a # comment")
+			return nil, bad("want '> command', '< answer', '= answer', 'reset', 'card KIND' or a # comment")
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return "", nil, fmt.Errorf("fuzz: reading finding: %w", err)
+		return nil, fmt.Errorf("fuzz: reading finding: %w", err)
 	}
-	if len(exs) == 0 {
-		return "", nil, errors.New("fuzz: finding holds no commands")
+	if len(fd.Exchanges) == 0 {
+		return nil, errors.New("fuzz: finding holds no commands")
 	}
-	return card, exs, nil
+	return fd, nil
 }
 
 // Replay sends recorded exchanges to the fuzzer's target (and reference)

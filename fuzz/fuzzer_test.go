@@ -133,15 +133,15 @@ func TestFindingFileRoundTrip(t *testing.T) {
 	if err := WriteFinding(&b, fd); err != nil {
 		t.Fatal(err)
 	}
-	card, exs, err := ReadFinding(&b)
+	got, err := ReadFinding(&b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if card != string(fd.Card) || !cmp.Equal(exs, fd.Exchanges) {
-		t.Errorf("ReadFinding(WriteFinding(f)) = %q %v, want %q %v", card, exs, fd.Card, fd.Exchanges)
+	if got.Card != fd.Card || got.Target != fd.Target || !cmp.Equal(got.Exchanges, fd.Exchanges) {
+		t.Errorf("ReadFinding(WriteFinding(f)) = %q %q %v, want %q %q %v", got.Card, got.Target, got.Exchanges, fd.Card, fd.Target, fd.Exchanges)
 	}
 	for _, bad := range []string{"", "< 9000\n", "> 0G\n", "frobnicate\n"} {
-		if _, _, err := ReadFinding(strings.NewReader(bad)); err == nil {
+		if _, err := ReadFinding(strings.NewReader(bad)); err == nil {
 			t.Errorf("ReadFinding(%q) accepted", bad)
 		}
 	}
@@ -166,10 +166,11 @@ func TestFindingsReplay(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer file.Close()
-			card, exs, err := ReadFinding(file)
+			recorded, err := ReadFinding(file)
 			if err != nil {
 				t.Fatal(err)
 			}
+			card, exs := string(recorded.Card), recorded.Exchanges
 			s := kinds[card]
 			if s == nil {
 				t.Fatalf("card kind %q unknown", card)

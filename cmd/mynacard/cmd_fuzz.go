@@ -4,9 +4,11 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -49,7 +51,8 @@ type fuzzFlags struct {
 	seed                              uint64
 	count                             int
 	timeout, every                    time.Duration
-	destructive, diff                 bool
+	destructive, diff, jsonOut        bool
+	junit                             string
 }
 
 func runFuzz(e *env, args []string) error {
@@ -66,6 +69,8 @@ func runFuzz(e *env, args []string) error {
 	fs.StringVar(&f.replay, "replay", "", "replay a finding file instead of fuzzing")
 	fs.DurationVar(&f.timeout, "timeout", 5*time.Second, "watchdog per APDU: no answer in this time is a hang")
 	fs.DurationVar(&f.every, "progress", 2*time.Second, "interval of progress lines on stderr")
+	fs.BoolVar(&f.jsonOut, "json", false, "write the run's summary and findings as JSON to stdout")
+	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to `FILE` (- for stdout), one failed test per finding")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -83,23 +88,19 @@ func runFuzz(e *env, args []string) error {
 		return usagef("--reader applies to --target pcsc")
 	case f.target == "embedded" && f.destructive:
 		return usagef("--allow-destructive applies to --target pcsc; the embedded card is always restored")
-	case f.replay != "" && (flagSet(fs, "count") || flagSet(fs, "seed") || flagSet(fs, "out")):
-		return usagef("--replay sends the finding's commands; --count, --seed and --out would be ignored")
+	case f.replay != "" && (flagSet(fs, "count") || flagSet(fs, "seed") || flagSet(fs, "out") || f.jsonOut || f.junit != ""):
+		return usagef("--replay sends the finding's commands; --count, --seed, --out, --json and --junit would be ignored")
+	case f.jsonOut && f.junit == "-":
+		return usagef("--json and --junit - would both write to stdout; give --junit a file")
 	}
-	var card string
-	var exs []fuzz.Exchange
+	var recorded *fuzz.Finding
 	if f.replay != "" {
-		file, err := os.Open(f.replay)
-		if err != nil {
+		var err error
+		if recorded, err = readFinding(f.replay); err != nil {
 			return err
 		}
-		card, exs, err = fuzz.ReadFinding(file)
-		file.Close()
-		if err != nil {
-			return fmt.Errorf("%s: %w", f.replay, err)
-		}
-		if card != "" && !flagSet(fs, "kind") {
-			f.kind = card
+		if err := f.replayTarget(fs, recorded); err != nil {
+			return err
 		}
 	}
 	fz, closeTargets, err := f.fuzzer()
@@ -108,7 +109,7 @@ func runFuzz(e *env, args []string) error {
 	}
 	defer closeTargets()
 	if f.replay != "" {
-		fd, err := fz.Replay(exs, e.stdout)
+		fd, err := fz.Replay(recorded.Exchanges, e.stdout)
 		if err != nil {
 			return err
 		}
@@ -116,14 +117,23 @@ func runFuzz(e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "fuzz: %s no longer reproduces on %s\n", f.replay, fz.Target.Name())
 			return nil
 		}
-		fmt.Fprintf(e.stdout, "fuzz: reproduces: %s\n", fd)
+		fmt.Fprintf(e.stdout, "fuzz: reproduces on %s: %s\n", fz.Target.Name(), fd)
 		return errFailed
 	}
-	if err := os.MkdirAll(f.out, 0o755); err != nil {
-		return err
+	rep := &fuzzReport{Target: fz.Target.Name(), Seed: f.seed, Findings: []fuzzReportFinding{}}
+	// Finding files and the line announcing each go to stdout only when
+	// no report takes it.
+	announce := e.stdout
+	if f.jsonOut || f.junit == "-" {
+		announce = io.Discard
 	}
 	fz.Progress, fz.ProgressEvery = e.stderr, f.every
 	fz.Found = func(fd *fuzz.Finding) error {
+		// The directory is made for the first finding, so a clean run
+		// leaves nothing behind.
+		if err := os.MkdirAll(f.out, 0o755); err != nil {
+			return err
+		}
 		name := filepath.Join(f.out, fmt.Sprintf("seed%d-seq%d-%s%s.txt", fd.Seed, fd.Sequence, fd.Kind, suffix(fd.Rule)))
 		file, err := os.Create(name)
 		if err != nil {
@@ -136,18 +146,60 @@ func runFuzz(e *env, args []string) error {
 		if err := file.Close(); err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "finding: %s\n  written to %s\n", firstLine(fd.String()), name)
+		rep.add(fd, name)
+		fmt.Fprintf(announce, "finding: %s\n  written to %s\n", firstLine(fd.String()), name)
 		return nil
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	st, err := fz.Run(ctx, f.count)
-	fmt.Fprintf(e.stdout, "fuzz: %s on %s, seed %d: %s\n", f.target, fz.Target.Name(), f.seed, &st)
 	if err != nil {
+		return err
+	}
+	rep.setStats(&st)
+	if err := f.writeReport(e, rep, &st); err != nil {
 		return err
 	}
 	if st.Findings > 0 {
 		return errFailed
+	}
+	return nil
+}
+
+// readFinding reads a finding file.
+func readFinding(path string) (*fuzz.Finding, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	fd, err := fuzz.ReadFinding(file)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return fd, nil
+}
+
+// replayTarget points the flags at the target a finding was made on: a
+// finding from a real card replayed on the emulator proves nothing, so an
+// explicit --target embedded for one is refused.
+func (f *fuzzFlags) replayTarget(fs *flag.FlagSet, fd *fuzz.Finding) error {
+	if fd.Card != "" && !flagSet(fs, "kind") {
+		f.kind = string(fd.Card)
+	}
+	reader, onPCSC := strings.CutPrefix(fd.Target, "pcsc:")
+	if !onPCSC {
+		return nil
+	}
+	if flagSet(fs, "target") && f.target != "pcsc" {
+		return usagef("%s was found on %s; replaying it on the embedded card says nothing about that card: use --target pcsc", f.replay, fd.Target)
+	}
+	f.target = "pcsc"
+	if !flagSet(fs, "reader") {
+		f.reader = reader
+	}
+	if slices.ContainsFunc(fd.Exchanges, func(ex fuzz.Exchange) bool { return ex.Ref != nil }) {
+		f.diff = true
 	}
 	return nil
 }

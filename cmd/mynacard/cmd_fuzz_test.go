@@ -1,6 +1,10 @@
 package main
 
 import (
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,5 +47,33 @@ func TestFuzzCommandReplayClean(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("replay output lacks %q:\n%s", want, stdout)
 		}
+	}
+}
+
+// A clean run leaves no finding directory, and reports in JSON or JUnit
+// on stdout when asked.
+func TestFuzzCommandReports(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "findings")
+	code, stdout, stderr := runCLI(t, "fuzz", "--count", "20", "--out", out, "--json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var rep fuzzReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, stdout)
+	}
+	if rep.Sequences != 20 || rep.Target != "embedded:normal" || rep.Findings == nil || len(rep.Findings) != 0 || !strings.HasPrefix(rep.Tool, "mynacard ") {
+		t.Errorf("report %+v", rep)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a clean run made %s: %v", out, err)
+	}
+	code, stdout, stderr = runCLI(t, "fuzz", "--count", "20", "--out", out, "--junit", "-")
+	var suite struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+	}
+	if err := xml.Unmarshal([]byte(stdout), &suite); code != 0 || err != nil || suite.Tests != 1 || suite.Failures != 0 {
+		t.Errorf("--junit -: exit %d, %v, suite %+v, stderr %q\n%s", code, err, suite, stderr, stdout)
 	}
 }
