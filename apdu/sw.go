@@ -21,6 +21,8 @@ const (
 	SWAuthBlocked          SW = 0x6984
 	SWConditionsNotMet     SW = 0x6985
 	SWNoCurrentEF          SW = 0x6986
+	SWSMObjectsMissing     SW = 0x6987 // expected SM data objects missing
+	SWSMObjectsIncorrect   SW = 0x6988 // SM data objects incorrect
 	SWSMError              SW = 0x69FC
 	SWWrongData            SW = 0x6A80
 	SWFuncNotSupported     SW = 0x6A81
@@ -65,6 +67,8 @@ var swNames = map[SW]string{
 	SWAuthBlocked:          "authentication method blocked",
 	SWConditionsNotMet:     "conditions of use not satisfied",
 	SWNoCurrentEF:          "no current EF",
+	SWSMObjectsMissing:     "expected secure messaging data objects missing",
+	SWSMObjectsIncorrect:   "secure messaging data objects incorrect",
 	SWSMError:              "secure messaging error",
 	SWWrongData:            "incorrect data",
 	SWFuncNotSupported:     "function not supported",

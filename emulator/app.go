@@ -116,6 +116,7 @@ var (
 	TextIntegrity  = FileRef{AppText, 0x0003}
 	TextCVCert     = FileRef{AppText, 0x0004}
 	TextBasicInfo  = FileRef{AppText, 0x0005}
+	TextSMKey      = FileRef{AppText, 0x0006} // public key SET SESSION KEY is enciphered to
 	TextPIN        = FileRef{AppText, 0x0011}
 	TextBlockedKey = FileRef{AppText, 0x0012}
 	TextAPKey      = FileRef{AppText, 0x0013}

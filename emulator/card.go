@@ -29,8 +29,9 @@ type Card struct {
 
 	// Session state, lost on reset (card.md §7.2).
 	app      App
-	cur      *node  // current EF, nil if none
-	verified uint32 // bit n: key ref FID n of app verified this session
+	cur      *node      // current EF, nil if none
+	verified uint32     // bit n: key ref FID n of app verified this session
+	sm       *smSession // text AP secure messaging, nil if none
 
 	// scratch holds an answer a handler builds (a challenge, an FCI)
 	// until answer copies it into the response.
@@ -91,7 +92,7 @@ func (c *Card) Reset() {
 func (c *Card) PowerOff() { c.Reset() }
 
 func (c *Card) resetSession() {
-	c.app, c.cur, c.verified = AppNone, nil, 0
+	c.app, c.cur, c.verified, c.sm = AppNone, nil, 0, nil
 }
 
 // Selected reports the application currently selected (AppNone after reset).

@@ -27,6 +27,15 @@ func (c choice[T]) validate(v T) error {
 	return nil
 }
 
+// validateOptional is validate for a choice added after card files
+// existed, whose unset value stands for its first name.
+func (c choice[T]) validateOptional(v T) error {
+	if v == 0 {
+		return nil
+	}
+	return c.validate(v)
+}
+
 // quoted is v as an error shows it: the text of a known value, else the
 // number.
 func (c choice[T]) quoted(v T) string {

@@ -78,12 +78,7 @@ func (c *Card) dispatch(b []byte) []byte {
 	case cla&0x40 != 0 || cla&0x03 != 0:
 		return status(apdu.SWChannelNotSupported)
 	case cla&0x0C != 0:
-		// Secure messaging is only for a 券面入力補助AP session, which
-		// this card does not offer (card.md §1.3, §4.2).
-		if cmd.INS == apdu.INSSelect {
-			return status(apdu.SWSMNotSupported)
-		}
-		return status(apdu.SWSMError)
+		return c.secureMessaging(cmd)
 	case cla&0x10 != 0:
 		return status(apdu.SWCLANotSupported) // no command chaining
 	}

@@ -144,7 +144,7 @@ type node struct {
 	ef
 	ref  FileRef
 	data []byte          // binary and record EFs
-	key  *rsa.PrivateKey // key EFs, parsed once
+	key  *rsa.PrivateKey // key EFs, parsed once; text 0006: State.SessionKey
 	pin  *PIN            // key references; points into the State
 	// absent marks an EF that is selectable although the card holds no
 	// contents: the missing sign certificate and key under AbsentSignCert
@@ -175,6 +175,13 @@ func buildFS(s *State) (*fileSystem, error) {
 				switch {
 				case ok:
 					n.data = d
+					if ref == TextSMKey && len(s.SessionKey) > 0 {
+						k, err := parseKey(s.SessionKey)
+						if err != nil {
+							return nil, fmt.Errorf("session_key: %w", err)
+						}
+						n.key = k
+					}
 				case keepAbsent && ref == JPKISignCert, e.access == never:
 					n.absent = true
 				default:

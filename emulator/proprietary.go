@@ -15,18 +15,3 @@ func (c *Card) lastCommand(apdu.Command) ([]byte, apdu.SW) { return nil, apdu.SW
 func (c *Card) verifyCertificate(apdu.Command) ([]byte, apdu.SW) {
 	return nil, apdu.SWIncorrectP1P2
 }
-
-// setSessionKey answers SET SESSION KEY 80 AE, which starts secure
-// messaging in the text AP. The emulator has no secure messaging (card.md
-// §4.2 recommendation), so there, and with no AP selected, it does not know
-// the command; the other applications refuse it as the card does (card.md
-// §5).
-func (c *Card) setSessionKey(apdu.Command) ([]byte, apdu.SW) {
-	switch c.app {
-	case AppJPKI, AppJuki:
-		return nil, apdu.SWSecurityNotSatisfied
-	case AppVisual, AppCommon:
-		return nil, apdu.SWSecurityEnvFaulty
-	}
-	return nil, apdu.SWINSNotSupported
-}

@@ -26,6 +26,9 @@ type Settings struct {
 	// SelectFCI makes SELECT with P2=00 answer an FCI template (84 <DF name>)
 	// instead of 6A86.
 	SelectFCI bool `json:"select_fci"`
+	// SMOtherCommands is the answer, inside a text-AP secure-messaging
+	// session, to an SM command other than SELECT, VERIFY and READ BINARY.
+	SMOtherCommands SMOtherCommands `json:"sm_other_commands,omitempty"`
 }
 
 // The zero value of each choice is "unset", which Validate refuses, so a
@@ -99,6 +102,7 @@ func DefaultSettings() Settings {
 		AbsentSignCert:     AbsentSignCert6982,
 		ExtendedReadBinary: true,
 		SelectFCI:          true,
+		SMOtherCommands:    SMOther69FC,
 	}
 }
 
@@ -113,6 +117,7 @@ func (s Settings) Validate() error {
 		queryAfterVerifyText.validate(s.QueryAfterVerify),
 		faceAuthLockText.validate(s.FaceAuthLock),
 		absentSignCertText.validate(s.AbsentSignCert),
+		smOtherText.validateOptional(s.SMOtherCommands),
 	} {
 		if err != nil {
 			return fmt.Errorf("settings: %w", err)
@@ -120,3 +125,23 @@ func (s Settings) Validate() error {
 	}
 	return nil
 }
+
+// SMOtherCommands is the answer, inside a text-AP secure-messaging session,
+// to an SM command other than SELECT, VERIFY and READ BINARY, which no
+// source shows (card.md §4.2). Unlike the other choices it may be unset: a
+// card file made before secure messaging gets SMOther69FC.
+type SMOtherCommands uint8
+
+const (
+	// SMOther69FC ("69FC"): refused as outside a session; the session and
+	// its counter are untouched.
+	SMOther69FC SMOtherCommands = iota + 1
+	// SMOther6988 ("6988"): an SM error, which ends the session.
+	SMOther6988
+)
+
+var smOtherText = choice[SMOtherCommands]{"sm_other_commands", []string{"69FC", "6988"}}
+
+func (v SMOtherCommands) String() string                { return smOtherText.String(v) }
+func (v SMOtherCommands) MarshalText() ([]byte, error)  { return smOtherText.marshal(v) }
+func (v *SMOtherCommands) UnmarshalText(b []byte) error { return smOtherText.unmarshal(v, b) }

@@ -9,15 +9,17 @@ import (
 )
 
 // The card-file text of each setting is what format_version 1 has always
-// written: typed settings change no card file.
+// written: typed settings change no card file. sm_other_commands, added
+// later, is left out when unset, as in the files from before it.
 func TestSettingsJSONText(t *testing.T) {
 	s := DefaultSettings()
 	s.BlockedQuery, s.QueryAfterVerify, s.AbsentSignCert = BlockedQuery6984, QueryAfterVerify9000, AbsentSignCert6A82
+	s.SMOtherCommands = 0
 	for _, tt := range []struct {
 		s    Settings
 		want string
 	}{
-		{DefaultSettings(), `{"collation_tries":10,"blocked_query":"63C0","query_after_verify":"retries","face_auth_lock":"exhausted-counter","absent_sign_cert":"6982","extended_read_binary":true,"select_fci":true}`},
+		{DefaultSettings(), `{"collation_tries":10,"blocked_query":"63C0","query_after_verify":"retries","face_auth_lock":"exhausted-counter","absent_sign_cert":"6982","extended_read_binary":true,"select_fci":true,"sm_other_commands":"69FC"}`},
 		{s, `{"collation_tries":10,"blocked_query":"6984","query_after_verify":"9000","face_auth_lock":"exhausted-counter","absent_sign_cert":"6A82","extended_read_binary":true,"select_fci":true}`},
 	} {
 		b, err := json.Marshal(tt.s)
@@ -40,6 +42,7 @@ func TestSettingsRefused(t *testing.T) {
 		{`{"query_after_verify":"RETRIES"}`, `query_after_verify "RETRIES": want "retries" or "9000"`},
 		{`{"face_auth_lock":"random"}`, `face_auth_lock "random": want "exhausted-counter"`},
 		{`{"absent_sign_cert":6982}`, "absent_sign_cert"},
+		{`{"sm_other_commands":"6987"}`, `sm_other_commands "6987": want "69FC" or "6988"`},
 	}
 	for _, tt := range tests {
 		var s Settings
@@ -47,8 +50,13 @@ func TestSettingsRefused(t *testing.T) {
 			t.Errorf("%s: error %v, want one saying %s", tt.json, err, tt.want)
 		}
 	}
-	// A setting left out stays unset, which Validate refuses.
+	// A setting left out stays unset, which Validate refuses, except the
+	// one added after card files existed.
 	s := DefaultSettings()
+	s.SMOtherCommands = 0
+	if err := s.Validate(); err != nil {
+		t.Errorf("Validate with sm_other_commands unset: %v", err)
+	}
 	s.AbsentSignCert = 0
 	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), `absent_sign_cert "": want "6982" or "6A82"`) {
 		t.Errorf("Validate of an unset setting: %v", err)

@@ -37,6 +37,11 @@ type State struct {
 	// counter. Max is card.md's retry limit (MaxTries); text 0012 has no
 	// value and is blocked (Max > 0, Remaining 0) as on every card.
 	PINs map[FileRef]*PIN `json:"pins"`
+	// SessionKey is the PKCS#8 private half of the key text EF 0006
+	// publishes, with which SET SESSION KEY opens a secure-messaging
+	// session (card.md §4.2). Without it the text AP answers 66 F1, as the
+	// APs with no key delivery do.
+	SessionKey []byte `json:"session_key,omitempty"`
 
 	Issuer IssuerPKI `json:"issuer"`
 }
@@ -100,6 +105,7 @@ func (s *State) Clone() *State {
 	for r, d := range s.Keys {
 		c.Keys[r] = bytes.Clone(d)
 	}
+	c.SessionKey = bytes.Clone(s.SessionKey)
 	c.PINs = make(map[FileRef]*PIN, len(s.PINs))
 	for r, p := range s.PINs {
 		if p == nil {
@@ -177,6 +183,9 @@ func (s *State) check() (*fileSystem, error) {
 		if e, ok := lookupEF(ref); !ok || e.kind != efPIN {
 			return nil, fmt.Errorf("pins %v: not a key reference in the file map", ref)
 		}
+	}
+	if _, ok := s.Files[TextSMKey]; len(s.SessionKey) > 0 && !ok {
+		return nil, fmt.Errorf("session_key: no %v holds its public key", TextSMKey)
 	}
 	if err := validatePINs(s); err != nil {
 		return nil, err

@@ -7,7 +7,9 @@
 //   - Signatures over the 券面 APs' records are made by a municipality
 //     data-signing key certified by a CV root, both fixed test keys
 //     embedded in data/issuer-keys.pem (never on the card, as on a real
-//     one); the SM session key of text EF 0006 is a third fixed key.
+//     one). The SM session key of text EF 0006 is a third fixed key, the
+//     same on every card (card.md §4.2 does not say whether it is per
+//     card); its private half is the card's State.SessionKey.
 //   - The photo is one fixed greyscale JPEG 2000 (JP2) of about 1 KiB;
 //     the real size is not published (images.go).
 //   - 住基AP and 共通AP EF 0002 hold one simple-TLV record, tag 01, with
@@ -33,8 +35,9 @@ import (
 //go:embed data/issuer-keys.pem
 var issuerKeysPEM []byte
 
-// fixedKeys are the issuer-side keys no card holds: they are test material,
-// the same for every card, so that a verifier can check the records.
+// fixedKeys are test material, the same for every card: the issuer-side
+// keys no card holds, so that a verifier can check the records, and the
+// SM session key every card holds.
 type fixedKeys struct {
 	cvRoot       *rsa.PrivateKey // signs the CV certificates of text/visual EF 0004
 	municipality *rsa.PrivateKey // certified in EF 0004; signs the records
@@ -163,6 +166,7 @@ func build(p Persona, k *cardKeys, now time.Time) (*emulator.State, error) {
 			emulator.VisualAPKey: pki.MarshalKey(k.visual),
 			emulator.CommonIAKey: pki.MarshalKey(k.common),
 		},
+		SessionKey: pki.MarshalKey(fixed.session),
 		Issuer: emulator.IssuerPKI{
 			AuthCACert: authCA.Cert.Raw, AuthCAKey: pki.MarshalKey(k.authCA),
 			SignCACert: signCA.Cert.Raw, SignCAKey: pki.MarshalKey(k.signCA),
@@ -323,7 +327,7 @@ func textFiles(f map[emulator.FileRef][]byte, h emulator.Holder, apKey *rsa.Publ
 	f[emulator.TextIntegrity] = integrity
 	f[emulator.TextCVCert] = cv
 	f[emulator.TextBasicInfo] = pad(basic, 256)
-	f[emulator.FileRef{App: emulator.AppText, FID: 0x0006}] = tlv(0xA1, rsaPublic(&fixed.session.PublicKey))
+	f[emulator.TextSMKey] = tlv(0xA1, rsaPublic(&fixed.session.PublicKey))
 	f[emulator.FileRef{App: emulator.AppText, FID: 0x0007}] = signedKey
 	f[emulator.FileRef{App: emulator.AppText, FID: 0x0008}] = pad(nil, 16)
 	return nil
