@@ -2,11 +2,13 @@ package conformance
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
+	"time"
+
+	"github.com/mynacard/mynacard/internal/junit"
 )
 
 // shownBytes is how much response data a people-facing report shows per
@@ -114,56 +116,23 @@ func WriteJSON(w io.Writer, rep *Report) error {
 	return enc.Encode(rep.Trimmed())
 }
 
-type junitSuite struct {
-	XMLName  xml.Name    `xml:"testsuite"`
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     string      `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitMessage `xml:"failure,omitempty"`
-	Skipped   *junitMessage `xml:"skipped,omitempty"`
-}
-
-type junitMessage struct {
-	Message string `xml:"message,attr"`
-	Body    string `xml:",chardata"`
-}
-
 // WriteJUnit writes the report as a JUnit XML test suite, one test case
 // per conformance case, classname = the case's area (JPKI, TEXT, …).
 func WriteJUnit(w io.Writer, rep *Report) error {
-	pass, fail, skip := rep.Counts()
-	s := junitSuite{Name: "mynacard conformance: " + rep.Target, Tests: pass + fail + skip, Failures: fail, Skipped: skip}
-	var total float64
+	var total time.Duration
+	s := junit.Suite{Name: "mynacard conformance: " + rep.Target}
 	for _, r := range rep.Results {
 		area, _, _ := strings.Cut(r.ID, "-")
-		c := junitCase{Name: r.ID + " " + r.Title, Classname: "conformance." + area, Time: fmt.Sprintf("%.3f", r.Duration.Seconds())}
-		total += r.Duration.Seconds()
+		c := junit.Case{Name: r.ID + " " + r.Title, Classname: "conformance." + area, Time: junit.Seconds(r.Duration)}
+		total += r.Duration
 		switch r.Status {
 		case Fail:
-			c.Failure = &junitMessage{Message: r.Failures[0], Body: "card.md " + r.Spec + "\n" + formatFailure(r, true)}
+			c.Failure = &junit.Message{Message: r.Failures[0], Body: "card.md " + r.Spec + "\n" + formatFailure(r, true)}
 		case Skip:
-			c.Skipped = &junitMessage{Message: r.Reason}
+			c.Skipped = &junit.Message{Message: r.Reason}
 		}
 		s.Cases = append(s.Cases, c)
 	}
-	s.Time = fmt.Sprintf("%.3f", total)
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(s); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	s.Time = junit.Seconds(total)
+	return junit.Write(w, s)
 }

@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
+	"io"
 	"slices"
 	"strings"
 
@@ -229,7 +229,7 @@ func writeReports(e *env, f *conformanceFlags, a, b *conformance.Report, diffs [
 	case "-":
 		return conformance.WriteJUnit(e.stdout, a)
 	default:
-		if err := writeJUnitFile(f.junit, a); err != nil {
+		if err := writeTo(e, f.junit, "--junit", func(w io.Writer) error { return conformance.WriteJUnit(w, a) }); err != nil {
 			return err
 		}
 	}
@@ -260,16 +260,4 @@ func writeReports(e *env, f *conformanceFlags, a, b *conformance.Report, diffs [
 	}
 	fmt.Fprintln(e.stdout)
 	return conformance.WriteDiff(e.stdout, a, b, diffs)
-}
-
-func writeJUnitFile(path string, rep *conformance.Report) error {
-	out, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("--junit: %w", err)
-	}
-	if err := conformance.WriteJUnit(out, rep); err != nil {
-		out.Close()
-		return fmt.Errorf("--junit %s: %w", path, err)
-	}
-	return out.Close()
 }

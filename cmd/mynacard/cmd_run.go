@@ -6,11 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
-	"runtime"
 	"syscall"
-	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -99,7 +96,7 @@ func runRun(e *env, args []string) error {
 	if err != nil {
 		return errors.Join(err, closeCards())
 	}
-	status, err := runChild(e, argv, bed.Env(), sigs, *timeout)
+	status, err := child{argv: argv, env: bed.Env(), stdin: os.Stdin, stdout: e.stdout, stderr: e.stderr, sigs: sigs, timeout: *timeout}.run()
 	if err = errors.Join(err, bed.Close(), closeCards()); err != nil {
 		fmt.Fprintf(e.stderr, "mynacard run: %v\n", err)
 		status = max(status, 1)
@@ -153,64 +150,6 @@ func openRunCards(specs []runCard, ephemeral bool, log logrus.FieldLogger) (card
 		cards = append(cards, c)
 	}
 	return cards, closeCards, nil
-}
-
-// runChild runs argv with env added and returns its exit status: 128+n
-// for signal n, exitTimeout when timeout killed it. A signal run receives
-// is passed on to CMD, which decides how to end.
-func runChild(e *env, argv, env []string, sigs <-chan os.Signal, timeout time.Duration) (int, error) {
-	cmd := exec.Command(argv[0], argv[1:]...)
-	cmd.Env = append(os.Environ(), env...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, e.stdout, e.stderr
-	// CMD must not outlive run even if run is killed: Pdeathsig fires when
-	// the forking thread ends, so that thread is held until CMD exits.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	exited := make(chan error, 1)
-	started := make(chan error)
-	go func() {
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		exited <- cmd.Wait()
-	}()
-	if err := <-started; err != nil {
-		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist) {
-			return 127, fmt.Errorf("%s: command not found; give its path or fix PATH", argv[0])
-		}
-		return 126, fmt.Errorf("cannot start %s: %v", argv[0], err)
-	}
-	var deadline <-chan time.Time
-	if timeout > 0 {
-		t := time.NewTimer(timeout)
-		defer t.Stop()
-		deadline = t.C
-	}
-	timedOut := false
-	for {
-		select {
-		case sig := <-sigs:
-			cmd.Process.Signal(sig)
-			continue
-		case <-deadline:
-			timedOut = true
-			cmd.Process.Kill()
-			continue
-		case <-exited:
-		}
-		break
-	}
-	if timedOut {
-		return exitTimeout, fmt.Errorf("%s still running after --timeout %v; killed it", argv[0], timeout)
-	}
-	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
-	if ws.Signaled() {
-		return 128 + int(ws.Signal()), nil
-	}
-	return cmd.ProcessState.ExitCode(), nil
 }
 
 func exitWith(status int) error {

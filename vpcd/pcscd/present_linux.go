@@ -31,6 +31,17 @@ func containsAll(have, want []string) bool {
 // WaitPresent waits until pcscd reports a card in every one of readers, or
 // ctx ends.
 func WaitPresent(ctx context.Context, readers []string) error {
+	return waitCards(ctx, readers, true)
+}
+
+// WaitAbsent waits until pcscd reports every one of readers empty, or ctx
+// ends: a card swapped in the reader must first be seen gone, or pcscd
+// keeps the old card's ATR.
+func WaitAbsent(ctx context.Context, readers []string) error {
+	return waitCards(ctx, readers, false)
+}
+
+func waitCards(ctx context.Context, readers []string, present bool) error {
 	pc, err := scard.EstablishContext()
 	if err != nil {
 		return fmt.Errorf("pcscd: %w", err)
@@ -47,7 +58,7 @@ func WaitPresent(ctx context.Context, readers []string) error {
 		}
 		missing := []string{}
 		for i := range rs {
-			if rs[i].EventState&scard.StatePresent == 0 {
+			if (rs[i].EventState&scard.StatePresent != 0) != present {
 				missing = append(missing, rs[i].Reader)
 			}
 			rs[i].CurrentState = rs[i].EventState &^ scard.StateChanged
@@ -55,8 +66,11 @@ func WaitPresent(ctx context.Context, readers []string) error {
 		if len(missing) == 0 {
 			return nil
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil && present {
 			return fmt.Errorf("pcscd: no card in %q: %w", missing, context.Cause(ctx))
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("pcscd: a card stays in %q: %w", missing, context.Cause(ctx))
 		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/profile"
+	"github.com/mynacard/mynacard/vpcd"
 	"github.com/mynacard/mynacard/vpcd/control"
 	"github.com/mynacard/mynacard/vpcd/pcscd"
 )
@@ -46,6 +47,10 @@ type Card struct {
 	// Socket, when set, is a further control socket for this card alone,
 	// such as the one beside its card file (control.SocketPath).
 	Socket string
+	// Wrap, when set, puts a card of the caller's between vpcd and the
+	// served card (which switches hostile answers on and off): to count
+	// or mutate exchanges, as matrix and fuzz-client do.
+	Wrap func(vpcd.Card) vpcd.Card
 }
 
 // NewCard returns a fresh in-memory card of kind k with the default
@@ -101,7 +106,11 @@ func Start(o Options) (*Bed, error) {
 		if o.Log != nil {
 			log = o.Log.WithFields(logrus.Fields{"card": c.Name, "slot": i})
 		}
-		b.Cards = append(b.Cards, control.NewCard(c.Name, d.ReaderName(i), c.Card, d.Addr(i), log))
+		cc := control.NewCard(c.Name, d.ReaderName(i), c.Card, d.Addr(i), log)
+		if c.Wrap != nil {
+			cc.Server.Card = c.Wrap(cc)
+		}
+		b.Cards = append(b.Cards, cc)
 	}
 	for _, cc := range b.Cards {
 		b.goRun(func() error { return cc.Server.Run(ctx) })
