@@ -385,6 +385,17 @@ func TestSequences(t *testing.T) {
 			{selEF(0x001C), ok, none},
 			{"00 20 00 80 04 38383838", ok, none},
 		}},
+		{"FID 001F, one past the last the card knows (card.md §4), is nowhere", nil, []step{
+			{selJPKI, ok, none},
+			{selEF(0x001E), apdu.SWFileNotFound, nil},
+			{selEF(0x001F), apdu.SWFileNotFound, nil},
+			{"00 B0 9F 00 04", apdu.SWIncorrectP1P2, nil}, // SFI 31 is reserved (ISO 7816-4)
+			{"00 B2 01 FC 00", apdu.SWIncorrectP1P2, nil},
+			{"00 20 00 9F", apdu.SWDataNotFound, nil},
+			{"80 2A 00 9F 01 01 00", apdu.SWDataNotFound, nil},
+			{selEF(0x000A), ok, none},
+			{"00 B0 00 00 04", ok, file(JPKIAuthCert, 0, 4)},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

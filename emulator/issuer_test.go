@@ -272,6 +272,7 @@ func TestNewRejectsBadStates(t *testing.T) {
 		{"ATR", func(s *State) { s.ATR = []byte{0x00} }, "atr"},
 		{"file at a key ref", func(s *State) { s.Files[JPKIAuthPIN] = []byte{1} }, "files jpki/0018"},
 		{"unknown file", func(s *State) { s.Files[FileRef{AppJPKI, 0x0C}] = []byte{1} }, "files jpki/000C"},
+		{"file of no application", func(s *State) { s.Files[FileRef{App(6), 0x01}] = []byte{1} }, "files app(6)/0001"},
 		{"empty file", func(s *State) { s.Files[JPKIToken] = nil }, "files jpki/0006"},
 		{"huge file", func(s *State) { s.Files[JPKIToken] = make([]byte, 0x8001) }, "files jpki/0006"},
 		{"bad records", func(s *State) { s.Files[CommonSerial] = []byte{0x01, 0x05, 0x00} }, "common/0001"},

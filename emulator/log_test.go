@@ -2,6 +2,7 @@ package emulator
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -20,13 +21,19 @@ func TestDebugLogOneLinePerAPDUWithoutSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmds := []string{selJPKI, selEF(0x0018), verifyCmd(testAuthPIN), "00 24 01 80 04 39383736", "00 B0 00 00 04"}
+	cmds := []string{selJPKI, selEF(0x0018), verifyCmd(testAuthPIN), "00 24 01 80 04 39383736", "00 B0 00 00 04", selEF(0x000A), "00 B0 00 00 04"}
+	var dataLens []int
 	for _, cmd := range cmds {
-		c.Transmit(h(cmd))
+		dataLens = append(dataLens, len(c.Transmit(h(cmd)))-2)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
 	if len(lines) != len(cmds) {
 		t.Fatalf("%d log lines for %d APDUs:\n%s", len(lines), len(cmds), buf.String())
+	}
+	for i, line := range lines {
+		if want := fmt.Sprintf("resp_len=%d ", dataLens[i]); !strings.Contains(line, want) {
+			t.Errorf("line %d lacks %q: %s", i, want, line)
+		}
 	}
 	for _, want := range []string{"SELECT AP jpki", "VERIFY current EF data 4 bytes [REDACTED]", "sw=\"9000 (OK)\"", "duration="} {
 		if !strings.Contains(buf.String(), want) {
