@@ -82,13 +82,32 @@ type Exchange struct {
 	SW       apdu.SW `json:"-"`
 	Data     []byte  `json:"-"`
 	// Random marks an answer whose data differs on every run by design:
-	// GET CHALLENGE and RSA-PSS signatures (card.md §5).
+	// GET CHALLENGE and RSA-PSS signatures (card.md §5), and the exchanges
+	// of secure messaging (§4.2), whose commands differ too: a fresh
+	// session key is enciphered to the card, and everything after it.
 	Random bool `json:"-"`
 }
 
 // randomAnswer reports whether the data answering c is random by design.
 func randomAnswer(c apdu.Command) bool {
-	return c.INS == apdu.INSGetChallenge || c.CLA == apdu.CLAProprietary && c.INS == apdu.INSComputeSignature && (c.P1 == 0x04 || c.P1 == 0x05)
+	return c.INS == apdu.INSGetChallenge || c.CLA == apdu.CLAProprietary && c.INS == apdu.INSComputeSignature && (c.P1 == 0x04 || c.P1 == 0x05) ||
+		randomCommand(c)
+}
+
+// randomCommand reports whether c's data is random by design: SET SESSION
+// KEY and SM commands.
+func randomCommand(c apdu.Command) bool {
+	return c.CLA == apdu.CLAProprietary && c.INS == apdu.INSSetSessionKey || c.SecureMessaging()
+}
+
+// sameCommand compares two exchanges' commands; of random ones only the
+// headers (CLA INS P1 P2, "XX XX XX XX").
+func sameCommand(a, b Exchange) bool {
+	const header = len("XX XX XX XX")
+	if a.Random && b.Random && len(a.Command) >= header && len(b.Command) >= header {
+		return a.Command[:header] == b.Command[:header]
+	}
+	return a.Command == b.Command
 }
 
 func spacedHex(b []byte) string {

@@ -16,7 +16,7 @@ import (
 // keys, then the face-auth, invariant and issuer cases.
 func Catalogue() []Case {
 	var all []Case
-	for _, part := range [][]Case{cardCases(), jpkiCases(), textCases(), visualCases(), jukiCommonCases(), pinCases(), accessCases(), signCases(), statusCases(), counterCases(), faceAuthCases(), invariantCases(), issuerCases()} {
+	for _, part := range [][]Case{cardCases(), jpkiCases(), textCases(), smCases(), visualCases(), jukiCommonCases(), pinCases(), accessCases(), signCases(), statusCases(), counterCases(), faceAuthCases(), invariantCases(), issuerCases()} {
 		all = append(all, part...)
 	}
 	return all

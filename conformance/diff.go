@@ -47,7 +47,7 @@ func Diff(a, b *Report) []Difference {
 		}
 		for i := range min(len(ra.Exchange), len(rb.Exchange)) {
 			ea, eb := ra.Exchange[i], rb.Exchange[i]
-			if ea.Command != eb.Command {
+			if !sameCommand(ea, eb) {
 				out = append(out, Difference{ID: ra.ID, Kind: DiffDiverge, Step: i + 1, A: ea.Command, B: eb.Command})
 				break
 			}
