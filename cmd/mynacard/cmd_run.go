@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 
 	"github.com/sirupsen/logrus"
 
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/cardfile"
+	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/internal/logging"
 	"github.com/mynacard/mynacard/vpcd/control"
 	"github.com/mynacard/mynacard/vpcd/pcscd"
@@ -36,16 +38,18 @@ waits until it reports the cards present, and runs CMD with
 stdin, stdout and stderr pass through; run exits with CMD's status (128+n
 if a signal ended it, 124 if --timeout did) and tears everything down when
 CMD ends, or on Ctrl-C or SIGTERM. Without --kind or --card: one fresh
-normal card. Card files are saved as serve saves them; --ephemeral keeps
-their changes in memory (read-only files work). As root pcscd runs in its
-own mount namespace, otherwise in an unprivileged user namespace.
+normal card. --chip gives the --kind cards the ATR and capabilities of a
+chip generation ('mynacard profile chips'); a card file keeps its own.
+Card files are saved as serve saves them; --ephemeral keeps their changes
+in memory (read-only files work). As root pcscd runs in its own mount
+namespace, otherwise in an unprivileged user namespace.
 `
 
 // runCard is one --kind or --card, in command-line order.
 type runCard struct{ kind, file string }
 
 func runRun(e *env, args []string) error {
-	fs := newFlags(e, "run", "[--kind K | --card FILE]... [--ephemeral] [--timeout D] -- CMD [ARGS...]")
+	fs := newFlags(e, "run", "[--kind K | --card FILE]... [--chip C] [--ephemeral] [--timeout D] -- CMD [ARGS...]")
 	usage := fs.Usage
 	fs.Usage = func() { usage(); fmt.Fprint(e.stdout, runHelp) }
 	var specs []runCard
@@ -60,6 +64,7 @@ func runRun(e *env, args []string) error {
 		specs = append(specs, runCard{file: s})
 		return nil
 	})
+	chip := fs.String("chip", "", "chip generation of the --kind cards (their ATR and capabilities), see 'mynacard profile chips' (default "+string(profile.DefaultChip)+")")
 	ephemeral := fs.Bool("ephemeral", false, "keep card files' changes in memory; the files are only read")
 	timeout := fs.Duration("timeout", 0, "kill CMD after `D` (e.g. 30s) and exit 124; 0 waits for ever")
 	level := fs.String("log-level", "warn", "log level of the served cards: debug (one line per APDU), info, warn or error")
@@ -74,6 +79,11 @@ func runRun(e *env, args []string) error {
 		return usagef("%d cards; one pcscd offers %d readers", len(specs), pcscd.MaxSlots)
 	case *timeout < 0:
 		return usagef("--timeout %v is negative", *timeout)
+	case *chip != "" && !slices.ContainsFunc(specs, func(c runCard) bool { return c.kind != "" }) && len(specs) > 0:
+		return usagef("--chip applies to --kind cards; a card file keeps the chip it was made with (profile new --chip)")
+	}
+	if _, err := profile.Chip(*chip).Spec(); *chip != "" && err != nil {
+		return usagef("--chip %q: want one of %s ('mynacard profile chips' lists them)", *chip, chipNames())
 	}
 	if len(specs) == 0 {
 		specs = []runCard{{kind: string(emulator.KindNormal)}}
@@ -88,7 +98,7 @@ func runRun(e *env, args []string) error {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	cards, closeCards, err := openRunCards(specs, *ephemeral, log)
+	cards, closeCards, err := openRunCards(specs, profile.Chip(*chip), *ephemeral, log)
 	if err != nil {
 		return err
 	}
@@ -104,9 +114,10 @@ func runRun(e *env, args []string) error {
 	return exitWith(status)
 }
 
-// openRunCards makes the cards of specs; closeCards saves the card files
+// openRunCards makes the cards of specs, the --kind ones presenting chip;
+// closeCards saves the card files
 // (as serve does at exit) and unlocks them.
-func openRunCards(specs []runCard, ephemeral bool, log logrus.FieldLogger) (cards []testbed.Card, closeCards func() error, err error) {
+func openRunCards(specs []runCard, chip profile.Chip, ephemeral bool, log logrus.FieldLogger) (cards []testbed.Card, closeCards func() error, err error) {
 	var closers []func() error
 	closeCards = func() error {
 		var errs []error
@@ -121,7 +132,7 @@ func openRunCards(specs []runCard, ephemeral bool, log logrus.FieldLogger) (card
 		switch {
 		case s.kind != "":
 			c.Name = s.kind
-			c.Card, err = testbed.NewCard(emulator.Kind(s.kind), opt)
+			c.Card, err = testbed.NewChipCard(emulator.Kind(s.kind), chip, opt)
 		case ephemeral:
 			c.Name = s.file
 			var st *emulator.State

@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/vpcd/pcscd"
 )
 
@@ -233,6 +234,39 @@ func BenchmarkRunTrue(b *testing.B) {
 	for b.Loop() {
 		if code, _, stderr := runMyna(b, "run", "--", "true"); code != 0 {
 			b.Fatalf("exit %d\n%s", code, stderr)
+		}
+	}
+}
+
+// TestRunChip checks that --chip puts the preset's ATR in the reader, as
+// pcscd reports it to a client (opensc-tool -a), for a contact and a
+// contactless preset, and that an unknown chip is a usage error.
+func TestRunChip(t *testing.T) {
+	needPrivatePCSCD(t)
+	if _, err := exec.LookPath("opensc-tool"); err != nil {
+		t.Skip("opensc-tool (Debian package opensc) is not installed")
+	}
+	for _, name := range []profile.Chip{"jpki-03", "jpki-07"} {
+		spec, err := name.Spec()
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, stdout, stderr := runMyna(t, "run", "--chip", string(name), "--kind", "face-auth", "--", "opensc-tool", "-r", "0", "-a")
+		if code != 0 {
+			t.Fatalf("run --chip %s: exit %d\n%s", name, code, stderr)
+		}
+		want := strings.ToLower(strings.ReplaceAll(fmt.Sprintf("% X", spec.ATR), " ", ":"))
+		if got := strings.TrimSpace(stdout); got != want {
+			t.Errorf("run --chip %s: reader ATR %s, want %s", name, got, want)
+		}
+	}
+	for _, args := range [][]string{
+		{"--chip", "jpki-99", "--", "true"},
+		{"--chip", "jpki-02", "--card", "card.json", "--", "true"},
+	} {
+		code, _, stderr := runMyna(t, append([]string{"run"}, args...)...)
+		if code != 2 || !strings.Contains(stderr, "profile") {
+			t.Errorf("run %q: exit %d, want 2 and a pointer to 'mynacard profile chips'/'profile new --chip'\n%s", args, code, stderr)
 		}
 	}
 }

@@ -56,9 +56,20 @@ type Card struct {
 // NewCard returns a fresh in-memory card of kind k with the default
 // persona.
 func NewCard(k emulator.Kind, opts ...emulator.Option) (*emulator.Card, error) {
+	return NewChipCard(k, "", opts...)
+}
+
+// NewChipCard is NewCard presenting chip generation c (profile.Chips);
+// "" keeps the default persona's chip.
+func NewChipCard(k emulator.Kind, c profile.Chip, opts ...emulator.Option) (*emulator.Card, error) {
 	st, err := profile.Default(k)
 	if err != nil {
 		return nil, err
+	}
+	if c != "" {
+		if err := profile.SetChip(st, c); err != nil {
+			return nil, err
+		}
 	}
 	return emulator.New(st, opts...)
 }
