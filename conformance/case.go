@@ -257,10 +257,10 @@ func (t *T) SelectEF(fid uint16) {
 
 // Open selects ref's application, unless it is current, and then ref.
 func (t *T) Open(ref emulator.FileRef) {
-	if t.app != ref.App {
-		t.SelectAP(ref.App)
+	if t.app != ref.App() {
+		t.SelectAP(ref.App())
 	}
-	t.SelectEF(ref.FID)
+	t.SelectEF(ref.FID())
 }
 
 // Query selects key reference ref (in the current application) and reads

@@ -17,7 +17,7 @@ func cardCases() []Case {
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppJPKI)
 				t.Expect("SELECT MF inside JPKI", apdu.SelectMF(), apdu.SWOK)
-				t.Check("SELECT JPKI EF 000A after SELECT MF", apdu.SelectEF(emulator.JPKIAuthCert.FID), apdu.SWOK)
+				t.Check("SELECT JPKI EF 000A after SELECT MF", apdu.SelectEF(emulator.JPKIAuthCert.FID()), apdu.SWOK)
 			}},
 		{ID: "CARD-MF-003", Title: "SELECT 3F00 by FID is not found (6A82)", Spec: "§2",
 			Run: func(t *T) {

@@ -37,7 +37,7 @@ func (t *T) unlockOthers(skip emulator.FileRef, want map[string]int) {
 		if k.ref == skip || !t.usable(k.ref) {
 			continue
 		}
-		t.SelectAP(k.ref.App)
+		t.SelectAP(k.ref.App())
 		t.Unlock(k.ref)
 		want[k.ref.String()] = t.limit(k.ref)
 	}
@@ -76,7 +76,7 @@ func counterCases() []Case {
 			Run: func(t *T) {
 				before := t.allCounters()
 				want := maps.Clone(before)
-				t.unlockOthers(emulator.FileRef{}, want)
+				t.unlockOthers(emulator.FileRef(0), want)
 				t.Equal("counters after verifying every usable key", want, t.allCounters())
 			}},
 	}
@@ -87,19 +87,19 @@ func counterCases() []Case {
 				if !t.usable(k.ref) {
 					t.Skipf("%v is blocked on this card", k.ref)
 				}
-				t.SelectAP(k.ref.App)
+				t.SelectAP(k.ref.App())
 				t.Unlock(k.ref)
 				want := t.allCounters()
 				name := k.ref.String()
 				want[name] = t.limit(k.ref)
 				t.Equal("counters after the right "+k.name, want, t.allCounters())
-				t.SelectAP(k.ref.App)
+				t.SelectAP(k.ref.App())
 				t.Equal("VERIFY with a wrong value", apdu.RetriesLeft(want[name]-1), t.Verify(k.ref, t.Wrong(k.ref)))
 				want[name]--
 				t.Equal("counters after a wrong "+k.name, want, t.allCounters())
 				t.unlockOthers(k.ref, want)
 				t.Equal("counters after the right values of the other keys", want, t.allCounters())
-				t.SelectAP(k.ref.App)
+				t.SelectAP(k.ref.App())
 				t.Unlock(k.ref)
 				want[name] = t.limit(k.ref)
 				t.Equal("counters after the right "+k.name+" again", want, t.allCounters())

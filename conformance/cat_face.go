@@ -30,7 +30,7 @@ func faceAuthCases() []Case {
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppJPKI)
 				t.Equal("VERIFY of the locked auth PIN", apdu.SWAuthBlocked, t.Verify(emulator.JPKIAuthPIN, t.Secret(emulator.JPKIAuthPIN)))
-				t.SelectEF(emulator.JPKIAuthKey.FID)
+				t.SelectEF(emulator.JPKIAuthKey.FID())
 				t.Check("sign", apdu.ComputeSignature(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
 			}},
 		{ID: "FACE-AUTH-004", Title: "the text AP still opens with 照合番号A (0001) and 照合番号B (0002)", Spec: "§11.3, §6.5",
@@ -38,7 +38,7 @@ func faceAuthCases() []Case {
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppText)
 				t.Unlock(emulator.TextPINA)
-				if !t.readAllowed(emulator.TextMyNumber.FID) {
+				if !t.readAllowed(emulator.TextMyNumber.FID()) {
 					t.Errorf("text 0001 not readable after 照合番号A")
 				}
 				t.SelectAP(emulator.AppText)
@@ -76,7 +76,7 @@ func invariantCases() []Case {
 				}
 				t.SelectAP(emulator.AppVisual)
 				t.Unlock(emulator.VisualPINB)
-				t.SelectEF(emulator.VisualCardFace.FID)
+				t.SelectEF(emulator.VisualCardFace.FID())
 				t.offsetRecord("visual 0002", t.ReadAs(styleMyna), 0xFF20, 9)
 			}},
 		{ID: "INV-003", Title: "reversal restores the PINs: after the municipality reverses face-auth, the new 4-digit PINs verify and the auth key signs", Spec: "§11.1",
@@ -94,7 +94,7 @@ func invariantCases() []Case {
 		{ID: "INV-004", Title: "counters only fall on a wrong value: reads, refused reads, signing without PIN, selects and resets change none", Spec: "§7.2",
 			Run: func(t *T) {
 				before := t.allCounters()
-				for _, app := range emulator.Apps {
+				for _, app := range emulator.Apps() {
 					t.SelectAP(app)
 					for fid := uint16(1); fid <= 0x1E; fid++ {
 						if t.Send(apdu.SelectEF(fid)).SW == apdu.SWOK {
@@ -118,7 +118,7 @@ func invariantCases() []Case {
 					}
 				}
 				t.SelectAP(emulator.AppJPKI)
-				if t.Send(apdu.SelectEF(emulator.JPKISignCert.FID)).SW == apdu.SWOK {
+				if t.Send(apdu.SelectEF(emulator.JPKISignCert.FID())).SW == apdu.SWOK {
 					t.Check("JPKI 0001 after the text PIN", apdu.ReadBinary(0, 1), apdu.SWSecurityNotSatisfied)
 				}
 			}},
@@ -162,7 +162,7 @@ func issuerCases() []Case {
 				t.cert(emulator.JPKIAuthCert)
 				t.SelectAP(emulator.AppVisual)
 				t.Unlock(emulator.VisualPINB)
-				if !t.readAllowed(emulator.VisualCardFace.FID) {
+				if !t.readAllowed(emulator.VisualCardFace.FID()) {
 					t.Errorf("card face not readable with 照合番号B after conversion")
 				}
 			}},
@@ -184,7 +184,7 @@ func issuerCases() []Case {
 				t.Unlock(emulator.JPKIAuthPIN)
 				t.issue(func(*emulator.State) error { return nil }, nil)
 				t.SelectAP(emulator.AppJPKI)
-				t.SelectEF(emulator.JPKIAuthKey.FID)
+				t.SelectEF(emulator.JPKIAuthKey.FID())
 				t.Check("sign after an issuer operation", apdu.ComputeSignature(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
 			}},
 		{ID: "ISSUER-004", Title: "after reversal the municipality can issue a sign certificate again: 0008 = 8F 8F 00, the new password opens it", Spec: "§11.1",

@@ -28,7 +28,7 @@ func jpkiCases() []Case {
 				t.SelectAP(emulator.AppJPKI)
 				for _, ref := range []emulator.FileRef{emulator.JPKISignCACert, emulator.JPKIToken, emulator.JPKICertStatus,
 					emulator.JPKIAuthCert, emulator.JPKIAuthCACert, emulator.JPKIAuthKey, emulator.JPKIAuthPIN, emulator.JPKISignPassword} {
-					t.Check("SELECT "+ref.String(), apdu.SelectEF(ref.FID), apdu.SWOK)
+					t.Check("SELECT "+ref.String(), apdu.SelectEF(ref.FID()), apdu.SWOK)
 				}
 			}},
 		{ID: "JPKI-SEL-003", Title: "EFs of other APs and unknown FIDs are not found in the JPKI AP (6A82)", Spec: "§4, §5",
@@ -138,7 +138,7 @@ func jpkiCases() []Case {
 			Kinds: noSignCertKinds,
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppJPKI)
-				if r := t.Check("SELECT 0001", apdu.SelectEF(emulator.JPKISignCert.FID), apdu.SWOK, apdu.SWFileNotFound); r.SW == apdu.SWOK {
+				if r := t.Check("SELECT 0001", apdu.SelectEF(emulator.JPKISignCert.FID()), apdu.SWOK, apdu.SWFileNotFound); r.SW == apdu.SWOK {
 					t.Check("READ BINARY 0001", apdu.ReadBinary(0, 4), apdu.SWSecurityNotSatisfied)
 				}
 			}},
@@ -180,7 +180,7 @@ func jpkiCases() []Case {
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppJPKI)
 				t.Unlock(emulator.JPKIAuthPIN)
-				t.SelectEF(emulator.JPKIAuthKey.FID)
+				t.SelectEF(emulator.JPKIAuthKey.FID())
 				t.Check("sign with P1=06", apdu.ComputeSignature(0x06, digestInfo(testMessage)), apdu.SWIncorrectP1P2)
 			}},
 		{ID: "JPKI-SIG-004", Title: "signing input longer than 245 bytes with P1=00 is refused (6700 or 6985)", Spec: "§5.1",
@@ -188,7 +188,7 @@ func jpkiCases() []Case {
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppJPKI)
 				t.Unlock(emulator.JPKIAuthPIN)
-				t.SelectEF(emulator.JPKIAuthKey.FID)
+				t.SelectEF(emulator.JPKIAuthKey.FID())
 				t.Check("sign 246 bytes", apdu.ComputeSignature(0x00, make([]byte, 246)), apdu.SWWrongLength, apdu.SWConditionsNotMet)
 			}},
 		{ID: "JPKI-SIG-005", Title: "after the sign password the sign key signs verifiably with the sign certificate", Spec: "§5.1, §6.3",
@@ -197,7 +197,7 @@ func jpkiCases() []Case {
 				t.SelectAP(emulator.AppJPKI)
 				t.Unlock(emulator.JPKISignPassword)
 				pub := t.rsaKey(t.cert(emulator.JPKISignCert))
-				t.SelectEF(emulator.JPKISignKey.FID)
+				t.SelectEF(emulator.JPKISignKey.FID())
 				sig := t.sign(0x00, digestInfo(testMessage))
 				h := sha256.Sum256(testMessage)
 				if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig); err != nil {
@@ -209,11 +209,11 @@ func jpkiCases() []Case {
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppJPKI)
 				t.Unlock(emulator.JPKIAuthPIN)
-				t.SelectEF(emulator.JPKISignKey.FID)
+				t.SelectEF(emulator.JPKISignKey.FID())
 				t.Check("sign key after the auth PIN", apdu.ComputeSignature(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
 				t.SelectAP(emulator.AppJPKI)
 				t.Unlock(emulator.JPKISignPassword)
-				t.SelectEF(emulator.JPKIAuthKey.FID)
+				t.SelectEF(emulator.JPKIAuthKey.FID())
 				t.Check("auth key after the sign password", apdu.ComputeSignature(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
 			}},
 		{ID: "JPKI-SIG-007", Title: "signature schemes P1=01..05 (bare hash, SHA-256 DigestInfo, PSS) verify with the auth certificate", Spec: "§5.1",
@@ -221,7 +221,7 @@ func jpkiCases() []Case {
 			Run: func(t *T) {
 				pub := t.rsaKey(t.cert(emulator.JPKIAuthCert))
 				t.Unlock(emulator.JPKIAuthPIN)
-				t.SelectEF(emulator.JPKIAuthKey.FID)
+				t.SelectEF(emulator.JPKIAuthKey.FID())
 				h := sha256.Sum256(testMessage)
 				pss := &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}
 				for _, s := range []struct {
@@ -246,7 +246,7 @@ func jpkiCases() []Case {
 				t.SelectAP(emulator.AppJPKI)
 				t.Unlock(emulator.JPKIAuthPIN)
 				t.SelectAP(emulator.AppJPKI)
-				t.SelectEF(emulator.JPKIAuthKey.FID)
+				t.SelectEF(emulator.JPKIAuthKey.FID())
 				t.Check("sign after re-SELECT", apdu.ComputeSignature(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
 			}},
 		{ID: "JPKI-SEC-002", Title: "a card reset ends the session: signing right after it fails, and after re-selecting JPKI answers 6982", Spec: "§7.2",
@@ -254,13 +254,13 @@ func jpkiCases() []Case {
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppJPKI)
 				t.Unlock(emulator.JPKIAuthPIN)
-				t.SelectEF(emulator.JPKIAuthKey.FID)
+				t.SelectEF(emulator.JPKIAuthKey.FID())
 				t.Reset()
 				if r := t.Send(apdu.ComputeSignature(0x00, digestInfo(testMessage))); r.SW == apdu.SWOK {
 					t.Errorf("sign right after reset, without SELECT: got SW %v, want an error", r.SW)
 				}
 				t.SelectAP(emulator.AppJPKI)
-				t.SelectEF(emulator.JPKIAuthKey.FID)
+				t.SelectEF(emulator.JPKIAuthKey.FID())
 				t.Check("sign after reset and SELECT", apdu.ComputeSignature(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
 			}},
 		{ID: "JPKI-SEC-003", Title: "selecting another AP and back clears the verified auth PIN", Spec: "§7.2",
@@ -270,14 +270,14 @@ func jpkiCases() []Case {
 				t.Unlock(emulator.JPKIAuthPIN)
 				t.SelectAP(emulator.AppText)
 				t.SelectAP(emulator.AppJPKI)
-				t.SelectEF(emulator.JPKIAuthKey.FID)
+				t.SelectEF(emulator.JPKIAuthKey.FID())
 				t.Check("sign after SELECT text, JPKI", apdu.ComputeSignature(0x00, digestInfo(testMessage)), apdu.SWSecurityNotSatisfied)
 			}},
 		{ID: "JPKI-SEC-004", Title: "OpenSC binds: empty VERIFY of 0018 and 001B both answer SW1=63", Spec: "§6.4, §11.2",
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppJPKI)
 				for _, ref := range []emulator.FileRef{emulator.JPKIAuthPIN, emulator.JPKISignPassword} {
-					t.SelectEF(ref.FID)
+					t.SelectEF(ref.FID())
 					if r := t.Send(apdu.VerifyQuery(apdu.CurrentEF)); r.SW.SW1() != 0x63 {
 						t.Errorf("empty VERIFY of %v: got SW %v, OpenSC needs 63xx", ref, r.SW)
 					}

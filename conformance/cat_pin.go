@@ -15,7 +15,7 @@ func jukiCommonCases() []Case {
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppJuki)
 				t.Check("SELECT 0002", apdu.SelectEF(0x0002), apdu.SWOK)
-				t.Check("SELECT 001C", apdu.SelectEF(emulator.JukiPIN.FID), apdu.SWOK)
+				t.Check("SELECT 001C", apdu.SelectEF(emulator.JukiPIN.FID()), apdu.SWOK)
 			}},
 		{ID: "COMMON-SEL-001", Title: "SELECT of the common AP and of its EFs 0001, 0002, 0019, 001C answers 9000", Spec: "§3, §4.5",
 			Run: func(t *T) {
@@ -37,7 +37,7 @@ func jukiCommonCases() []Case {
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppCommon)
 				bySFI := t.Expect("READ RECORD 1, SFI 1", apdu.ReadRecord(1, 1, apdu.MaxShortNe), apdu.SWOK).Data
-				t.SelectEF(emulator.CommonSerial.FID)
+				t.SelectEF(emulator.CommonSerial.FID())
 				cur := t.Expect("READ RECORD 1, current EF", apdu.ReadRecord(1, 0, apdu.MaxShortNe), apdu.SWOK).Data
 				t.Equal("record 1 by SFI vs current EF", bySFI, cur)
 				t.Check("READ RECORD 2", apdu.ReadRecord(2, 0, apdu.MaxShortNe), apdu.SWRecordNotFound)
@@ -45,7 +45,7 @@ func jukiCommonCases() []Case {
 		{ID: "COMMON-IA-001", Title: "INTERNAL AUTHENTICATE with common 0019 needs no credential and is deterministic (256 bytes)", Spec: "§4.5, §5",
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppCommon)
-				ia := apdu.InternalAuthenticate(apdu.KeyRef(emulator.CommonIAKey.FID), bytes.Repeat([]byte{0x5A}, 16))
+				ia := apdu.InternalAuthenticate(apdu.KeyRef(emulator.CommonIAKey.FID()), bytes.Repeat([]byte{0x5A}, 16))
 				a := t.Expect("INTERNAL AUTHENTICATE", ia, apdu.SWOK).Data
 				b := t.Expect("INTERNAL AUTHENTICATE again", ia, apdu.SWOK).Data
 				t.Equal("signature length", 256, len(a))
@@ -81,7 +81,7 @@ var keyTable = []keyInfo{
 // fullCounter re-selects ref's application (ending any verified state) and
 // reads the counter.
 func (t *T) fullCounter(ref emulator.FileRef) int {
-	t.SelectAP(ref.App)
+	t.SelectAP(ref.App())
 	left, _ := t.Query(ref)
 	return left
 }
@@ -102,7 +102,7 @@ func pinCases() []Case {
 			Case{ID: id(2), Title: "a wrong " + k.name + " answers 63Cx with one try fewer, which survives a reset", Spec: spec,
 				Class: SpendsTry, Needs: needs,
 				Run: func(t *T) {
-					t.SelectAP(k.ref.App)
+					t.SelectAP(k.ref.App())
 					t.Unlock(k.ref)
 					max := t.limit(k.ref)
 					t.Equal("tries left after the right value", max, t.fullCounter(k.ref))
@@ -114,7 +114,7 @@ func pinCases() []Case {
 			Case{ID: id(3), Title: "the right " + k.name + " after a wrong one answers 9000 and resets the counter", Spec: spec,
 				Class: SpendsTry, Needs: needs,
 				Run: func(t *T) {
-					t.SelectAP(k.ref.App)
+					t.SelectAP(k.ref.App())
 					t.Unlock(k.ref)
 					max := t.limit(k.ref)
 					t.Verify(k.ref, t.Wrong(k.ref))
@@ -124,7 +124,7 @@ func pinCases() []Case {
 			Case{ID: id(4), Title: "exhausting the " + k.name + ": 63Cx down to 63C0, then 6984 even for the right value, blocked after reset", Spec: spec,
 				Class: Destructive, Needs: needs, Exhausts: needs,
 				Run: func(t *T) {
-					t.SelectAP(k.ref.App)
+					t.SelectAP(k.ref.App())
 					t.Unlock(k.ref)
 					left := t.limit(k.ref)
 					for ; left > 0; left-- {
@@ -134,7 +134,7 @@ func pinCases() []Case {
 					}
 					t.Equal("VERIFY with the right value once blocked", apdu.SWAuthBlocked, t.Verify(k.ref, t.Secret(k.ref)))
 					t.Reset()
-					t.SelectAP(k.ref.App)
+					t.SelectAP(k.ref.App())
 					t.Open(k.ref)
 					t.Check("empty VERIFY once blocked", apdu.VerifyQuery(apdu.CurrentEF), apdu.RetriesLeft(0), apdu.SWAuthBlocked)
 				}},
@@ -146,8 +146,8 @@ func pinCases() []Case {
 			Class: Destructive, Needs: needs,
 			Run: func(t *T) {
 				to := func(v []byte) apdu.Command { return k.change(apdu.CurrentEF, v) }
-				t.SelectAP(k.ref.App)
-				t.SelectEF(k.ref.FID)
+				t.SelectAP(k.ref.App())
+				t.SelectEF(k.ref.FID())
 				t.Equal("change before VERIFY", apdu.SWSecurityNotSatisfied, t.Change(to(t.Wrong(k.ref))))
 				t.Unlock(k.ref)
 				if sw := t.Change(to([]byte("12A"))); sw == apdu.SWOK {
@@ -156,10 +156,10 @@ func pinCases() []Case {
 				if sw := t.Change(to(t.Wrong(k.ref))); sw != apdu.SWOK {
 					t.Fatalf("change to a new value: got SW %v, want %v", sw, apdu.SWOK)
 				}
-				t.SelectAP(k.ref.App)
+				t.SelectAP(k.ref.App())
 				t.Equal("VERIFY with the new value", apdu.SWOK, t.Verify(k.ref, t.Wrong(k.ref)))
 				t.Equal("change back", apdu.SWOK, t.Change(to(t.Secret(k.ref))))
-				t.SelectAP(k.ref.App)
+				t.SelectAP(k.ref.App())
 				t.Unlock(k.ref)
 			}})
 	}
@@ -195,7 +195,7 @@ func accessCases() []Case {
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppJPKI)
 				t.Unlock(emulator.JPKIAuthPIN)
-				if t.readAllowed(emulator.JPKISignCert.FID) {
+				if t.readAllowed(emulator.JPKISignCert.FID()) {
 					t.Errorf("JPKI 0001 readable after the auth PIN")
 				}
 			}},
@@ -213,14 +213,14 @@ func accessCases() []Case {
 			}})
 	}
 	for _, r := range accessRules {
-		cs = append(cs, Case{ID: r.id, Title: fmt.Sprintf("after %v exactly %s of the %s AP read (the others 6982)", r.key, fidList(r.opens), r.key.App), Spec: "§4.2, §4.3, §7.1",
+		cs = append(cs, Case{ID: r.id, Title: fmt.Sprintf("after %v exactly %s of the %s AP read (the others 6982)", r.key, fidList(r.opens), r.key.App()), Spec: "§4.2, §4.3, §7.1",
 			Needs: []emulator.FileRef{r.key},
 			Run: func(t *T) {
-				t.SelectAP(r.key.App)
+				t.SelectAP(r.key.App())
 				t.Unlock(r.key)
-				for _, fid := range protectedEFs[r.key.App] {
+				for _, fid := range protectedEFs[r.key.App()] {
 					if got, want := t.readAllowed(fid), slices.Contains(r.opens, fid); got != want {
-						t.Errorf("%s/%04X after %v: readable %v, want %v", r.key.App, fid, r.key, got, want)
+						t.Errorf("%s/%04X after %v: readable %v, want %v", r.key.App(), fid, r.key, got, want)
 					}
 				}
 			}})

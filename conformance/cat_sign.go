@@ -62,10 +62,10 @@ func (t *T) signWith(k jpkiKey, pd padding, bySFI bool, pub *rsa.PublicKey, othe
 	c := apdu.ComputeSignature(pd.p1, pd.input(testMessage))
 	how := "selected"
 	if bySFI {
-		c.P2 = apdu.KeyRef(k.key.FID)
+		c.P2 = apdu.KeyRef(k.key.FID())
 		how = "by SFI"
 	} else {
-		t.SelectEF(k.key.FID)
+		t.SelectEF(k.key.FID())
 	}
 	what := fmt.Sprintf("%s (%s) %s signature", k.name, how, pd.name)
 	r := t.Expect(what, c, apdu.SWOK)

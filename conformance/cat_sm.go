@@ -75,10 +75,10 @@ func smCases() []Case {
 				want := map[uint16][]byte{}
 				for _, ref := range []emulator.FileRef{emulator.TextMyNumber, emulator.TextAttributes} {
 					t.Open(ref)
-					want[ref.FID] = t.ReadFile()
+					want[ref.FID()] = t.ReadFile()
 				}
 				s := t.openSM()
-				for _, fid := range []uint16{emulator.TextMyNumber.FID, emulator.TextAttributes.FID} {
+				for _, fid := range []uint16{emulator.TextMyNumber.FID(), emulator.TextAttributes.FID()} {
 					t.Equal(fmt.Sprintf("SM read of text %04X", fid), want[fid], t.readSM(s, fid))
 				}
 			}},
@@ -88,8 +88,8 @@ func smCases() []Case {
 				t.SelectAP(emulator.AppText)
 				t.Unlock(emulator.TextPIN)
 				s := t.openSM()
-				t.Expect("SM SELECT", s.Wrap(apdu.SelectEF(emulator.TextMyNumber.FID)), apdu.SWOK)
-				swapped := s.Wrap(apdu.SelectEF(emulator.TextMyNumber.FID))
+				t.Expect("SM SELECT", s.Wrap(apdu.SelectEF(emulator.TextMyNumber.FID())), apdu.SWOK)
+				swapped := s.Wrap(apdu.SelectEF(emulator.TextMyNumber.FID()))
 				swapped.INS, swapped.P1, swapped.P2, swapped.Ne = apdu.INSReadBinary, 0, 0, apdu.MaxExtendedNe
 				t.Check("SM READ BINARY with DO 86", swapped, apdu.SWSMObjectsIncorrect)
 				r := t.Check("SM READ BINARY after the error", s.Wrap(apdu.ReadBinary(0, apdu.MaxExtendedNe)), apdu.SWSMError)

@@ -21,14 +21,14 @@ type guard struct {
 }
 
 var guards = []guard{
-	{emulator.JPKIAuthPIN, "JPKI-SEC-1", "auth PIN", emulator.JPKIAuthKey.FID, true, emulator.JPKIAuthCert.FID, nil},
-	{emulator.JPKISignPassword, "JPKI-SEC-2", "sign password", emulator.JPKISignKey.FID, true, emulator.JPKIAuthCert.FID, signCertKinds},
-	{emulator.TextPIN, "TEXT-SEC-1", "text PIN", emulator.TextMyNumber.FID, false, emulator.TextCVCert.FID, nil},
-	{emulator.TextPINA, "TEXT-SEC-2", "text 照合番号A", emulator.TextMyNumber.FID, false, emulator.TextCVCert.FID, nil},
-	{emulator.TextPINB, "TEXT-SEC-3", "text 照合番号B", emulator.TextAttributes.FID, false, emulator.TextCVCert.FID, nil},
-	{emulator.VisualDOBKey, "VIS-SEC-1", "visual birth-date key", emulator.VisualAgeRecord.FID, false, emulator.VisualCVCert.FID, nil},
-	{emulator.VisualPINB, "VIS-SEC-2", "visual 照合番号B", emulator.VisualCardFace.FID, false, emulator.VisualCVCert.FID, nil},
-	{emulator.VisualPINA, "VIS-SEC-3", "visual 照合番号A", emulator.VisualMyNumber.FID, false, emulator.VisualCVCert.FID, nil},
+	{emulator.JPKIAuthPIN, "JPKI-SEC-1", "auth PIN", emulator.JPKIAuthKey.FID(), true, emulator.JPKIAuthCert.FID(), nil},
+	{emulator.JPKISignPassword, "JPKI-SEC-2", "sign password", emulator.JPKISignKey.FID(), true, emulator.JPKIAuthCert.FID(), signCertKinds},
+	{emulator.TextPIN, "TEXT-SEC-1", "text PIN", emulator.TextMyNumber.FID(), false, emulator.TextCVCert.FID(), nil},
+	{emulator.TextPINA, "TEXT-SEC-2", "text 照合番号A", emulator.TextMyNumber.FID(), false, emulator.TextCVCert.FID(), nil},
+	{emulator.TextPINB, "TEXT-SEC-3", "text 照合番号B", emulator.TextAttributes.FID(), false, emulator.TextCVCert.FID(), nil},
+	{emulator.VisualDOBKey, "VIS-SEC-1", "visual birth-date key", emulator.VisualAgeRecord.FID(), false, emulator.VisualCVCert.FID(), nil},
+	{emulator.VisualPINB, "VIS-SEC-2", "visual 照合番号B", emulator.VisualCardFace.FID(), false, emulator.VisualCVCert.FID(), nil},
+	{emulator.VisualPINA, "VIS-SEC-3", "visual 照合番号A", emulator.VisualMyNumber.FID(), false, emulator.VisualCVCert.FID(), nil},
 }
 
 // use is the command that needs what g guards, on the current EF.
@@ -60,7 +60,7 @@ func (t *T) open(g guard) bool {
 // expectOpen fails the case unless what g guards is open as want says.
 func (t *T) expectOpen(g guard, want bool, when string) {
 	if got := t.open(g); got != want {
-		t.Errorf("%s/%04X %s: open %v, want %v", g.key.App, g.opens, when, got, want)
+		t.Errorf("%s/%04X %s: open %v, want %v", g.key.App(), g.opens, when, got, want)
 	}
 }
 
@@ -80,29 +80,29 @@ func statusCases() []Case {
 			Case{ID: g.id + "01", Title: fmt.Sprintf("the %s opens %04X; it stays open across SELECT of other EFs, and closes on SELECT of another AP and on reset", g.name, g.opens), Spec: "§7.2",
 				Kinds: g.kinds, Needs: needs,
 				Run: func(t *T) {
-					t.SelectAP(g.key.App)
+					t.SelectAP(g.key.App())
 					t.expectOpen(g, false, "before VERIFY")
 					t.Unlock(g.key)
 					t.expectOpen(g, true, "after VERIFY")
 					t.SelectEF(g.free)
-					t.SelectEF(g.key.FID)
+					t.SelectEF(g.key.FID())
 					t.expectOpen(g, true, "after SELECT of other EFs")
-					t.SelectAP(otherApp(g.key.App))
-					t.SelectAP(g.key.App)
+					t.SelectAP(otherApp(g.key.App()))
+					t.SelectAP(g.key.App())
 					t.expectOpen(g, false, "after SELECT of another AP and back")
 					t.Unlock(g.key)
 					t.SelectEF(g.opens)
 					t.Reset()
 					if r := t.Send(g.use()); r.SW == apdu.SWOK {
-						t.Errorf("%s/%04X right after reset, without SELECT: got SW %v, want an error", g.key.App, g.opens, r.SW)
+						t.Errorf("%s/%04X right after reset, without SELECT: got SW %v, want an error", g.key.App(), g.opens, r.SW)
 					}
-					t.SelectAP(g.key.App)
+					t.SelectAP(g.key.App())
 					t.expectOpen(g, false, "after reset")
 				}},
 			Case{ID: g.id + "02", Title: fmt.Sprintf("a failed VERIFY of the %s revokes its earlier success: %04X closes until the right value again", g.name, g.opens), Spec: "§7.2",
 				Class: SpendsTry, Kinds: g.kinds, Needs: needs,
 				Run: func(t *T) {
-					t.SelectAP(g.key.App)
+					t.SelectAP(g.key.App())
 					t.Unlock(g.key)
 					t.expectOpen(g, true, "after VERIFY")
 					t.Equal("VERIFY with a wrong value", apdu.RetriesLeft(t.limit(g.key)-1), t.Verify(g.key, t.Wrong(g.key)))

@@ -90,7 +90,7 @@ func (t *T) dateObject(what string, v []byte) time.Time {
 // textAttributes reads text 0002 (the verification must already be done)
 // and checks its structure.
 func (t *T) textAttributes() (apdu.TLV, map[uint32]apdu.TLV) {
-	t.SelectEF(emulator.TextAttributes.FID)
+	t.SelectEF(emulator.TextAttributes.FID())
 	rec, obj := t.offsetRecord("text 0002", t.ReadAs(styleMyna), 0xFF20, 4)
 	for tag := uint32(0xDF22); tag <= 0xDF25; tag++ {
 		if _, ok := obj[tag]; !ok {
@@ -132,7 +132,7 @@ func textCases() []Case {
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppText)
 				t.Unlock(emulator.TextPIN)
-				t.SelectEF(emulator.TextMyNumber.FID)
+				t.SelectEF(emulator.TextMyNumber.FID())
 				b := t.Expect("READ BINARY 0001 Le=11", apdu.ReadBinary(0, 0x11), apdu.SWOK).Data
 				if len(b) != 17 || !bytes.Equal(b[:3], []byte{0xFF, 0x10, 0x0C}) || !bytes.Equal(b[15:], []byte{0xFF, 0xFF}) {
 					t.Fatalf("text 0001 = % X, want FF 10 0C, 12 digits, FF FF", b)
@@ -161,10 +161,10 @@ func textCases() []Case {
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppText)
 				t.Unlock(emulator.TextPIN)
-				t.SelectEF(emulator.TextMyNumber.FID)
+				t.SelectEF(emulator.TextMyNumber.FID())
 				myNumber := t.ReadFile()
 				rec, _ := t.textAttributes()
-				t.SelectEF(emulator.TextIntegrity.FID)
+				t.SelectEF(emulator.TextIntegrity.FID())
 				b := t.ReadAs(styleMyna)
 				t.Equal("0003 length", 336, len(b))
 				integ := t.object("text 0003", b)
@@ -211,7 +211,7 @@ func visualCases() []Case {
 			Run: func(t *T) {
 				pub := t.cvCert(emulator.VisualCVCert)
 				t.Unlock(emulator.VisualPINB)
-				t.SelectEF(emulator.VisualCardFace.FID)
+				t.SelectEF(emulator.VisualCardFace.FID())
 				_, obj := t.offsetRecord("visual 0002", t.ReadAs(styleMyna), 0xFF20, 9)
 				for tag := uint32(0xDF22); tag <= 0xDF2A; tag++ {
 					if _, ok := obj[tag]; !ok {
@@ -245,7 +245,7 @@ func visualCases() []Case {
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppVisual)
 				t.Unlock(emulator.VisualPINA)
-				t.SelectEF(emulator.VisualMyNumber.FID)
+				t.SelectEF(emulator.VisualMyNumber.FID())
 				rec := t.object("visual 0005", t.ReadAs(styleMyna))
 				t.Equal("visual 0005 tag", uint32(0xFF40), rec.TagNumber())
 				if img := t.child("visual 0005", rec, 0xDF41).Value; !bytes.HasPrefix(img, []byte{0x89, 'P', 'N', 'G'}) {
@@ -257,12 +257,12 @@ func visualCases() []Case {
 			Run: func(t *T) {
 				t.SelectAP(emulator.AppVisual)
 				t.Unlock(emulator.VisualDOBKey)
-				t.SelectEF(emulator.VisualAgeRecord.FID)
+				t.SelectEF(emulator.VisualAgeRecord.FID())
 				age := t.object("visual 0001", t.ReadAs(styleMyna))
 				t.Equal("visual 0001 tag", uint32(0xFF10), age.TagNumber())
 				dob := t.child("visual 0001", age, 0xDF11).Value
 				t.Unlock(emulator.VisualPINB)
-				t.SelectEF(emulator.VisualCardFace.FID)
+				t.SelectEF(emulator.VisualCardFace.FID())
 				_, face := t.offsetRecord("visual 0002", t.ReadAs(styleMyna), 0xFF20, 9)
 				t.SelectAP(emulator.AppText)
 				t.Unlock(emulator.TextPINB)

@@ -75,7 +75,7 @@ func (t *T) sign(p1 byte, data []byte) []byte {
 func (t *T) authSign() []byte {
 	pub := t.rsaKey(t.cert(emulator.JPKIAuthCert))
 	t.Unlock(emulator.JPKIAuthPIN)
-	t.SelectEF(emulator.JPKIAuthKey.FID)
+	t.SelectEF(emulator.JPKIAuthKey.FID())
 	sig := t.sign(0x00, digestInfo(testMessage))
 	h := sha256.Sum256(testMessage)
 	if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig); err != nil {

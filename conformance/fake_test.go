@@ -58,7 +58,7 @@ func (f *fakeReal) verifies() (refs []emulator.FileRef, values [][]byte) {
 		case c.INS == 0xA4 && c.P1 == 0x02 && len(c.Data) == 2:
 			fid = uint16(c.Data[0])<<8 | uint16(c.Data[1])
 		case c.INS == 0x20 && len(c.Data) > 0:
-			refs = append(refs, emulator.FileRef{App: app, FID: fid})
+			refs = append(refs, emulator.Ref(app, fid))
 			values = append(values, bytes.Clone(c.Data))
 		}
 	}

@@ -93,16 +93,16 @@ func (m *mutant) forward(raw []byte, c apdu.Command, perr error) []byte {
 // keyOf is the key reference a VERIFY names (card.md §5: P2 80 or 80|SFI).
 func (m *mutant) keyOf(c apdu.Command) emulator.FileRef {
 	if c.P2 == 0x80 {
-		return emulator.FileRef{App: m.app, FID: m.ef}
+		return emulator.Ref(m.app, m.ef)
 	}
-	return emulator.FileRef{App: m.app, FID: uint16(c.P2 & 0x1F)}
+	return emulator.Ref(m.app, uint16(c.P2&0x1F))
 }
 
 // replay presents value for ref in the current application again, and
 // leaves the EF selected as it was.
 func (m *mutant) replay(ref emulator.FileRef, value []byte) {
 	ef := m.ef
-	m.pass(apdu.SelectEF(ref.FID))
+	m.pass(apdu.SelectEF(ref.FID()))
 	m.pass(apdu.Verify(apdu.CurrentEF, value))
 	if ef != 0 {
 		m.pass(apdu.SelectEF(ef))
@@ -155,7 +155,7 @@ func keepsStatus(keep func(m *mutant, before map[emulator.FileRef]emulator.Secre
 			return resp
 		}
 		for _, k := range keyTable {
-			if v, ok := keep(m, before, k.ref); ok && k.ref.App == m.app {
+			if v, ok := keep(m, before, k.ref); ok && k.ref.App() == m.app {
 				m.replay(k.ref, v)
 			}
 		}
@@ -182,8 +182,8 @@ func chargesTwin(twin map[emulator.FileRef]emulator.FileRef) func(*mutant, apdu.
 		app, ef := m.app, m.ef
 		wrong := bytes.Clone(m.prof.Secrets[other])
 		wrong[len(wrong)-1] ^= 1
-		m.pass(apdu.SelectAID(other.App.AID()))
-		m.pass(apdu.SelectEF(other.FID))
+		m.pass(apdu.SelectAID(other.App().AID()))
+		m.pass(apdu.SelectEF(other.FID()))
 		m.pass(apdu.Verify(apdu.CurrentEF, wrong))
 		m.pass(apdu.SelectAID(app.AID()))
 		m.pass(apdu.SelectEF(ef))
@@ -342,7 +342,7 @@ func behaviours() []behaviour {
 			name: "signs with the key of the last PIN verified, not the key selected", kind: emulator.KindNormal,
 			bug: func(m *mutant, c apdu.Command) []byte {
 				if c.CLA == 0x80 && c.INS == 0x2A && c.P2 == 0x80 && m.app == emulator.AppJPKI {
-					if k, ok := map[emulator.FileRef]uint16{emulator.JPKIAuthPIN: emulator.JPKIAuthKey.FID, emulator.JPKISignPassword: emulator.JPKISignKey.FID}[m.last]; ok && k != m.ef {
+					if k, ok := map[emulator.FileRef]uint16{emulator.JPKIAuthPIN: emulator.JPKIAuthKey.FID(), emulator.JPKISignPassword: emulator.JPKISignKey.FID()}[m.last]; ok && k != m.ef {
 						ef := m.ef
 						m.pass(apdu.SelectEF(k))
 						defer m.pass(apdu.SelectEF(ef))
@@ -356,7 +356,7 @@ func behaviours() []behaviour {
 			name: "PSS signs with the auth key whatever key is named", kind: emulator.KindNormal,
 			bug: func(m *mutant, c apdu.Command) []byte {
 				if c.CLA == 0x80 && c.INS == 0x2A && c.P1 == 0x05 && m.app == emulator.AppJPKI {
-					c.P2 = apdu.KeyRef(emulator.JPKIAuthKey.FID)
+					c.P2 = apdu.KeyRef(emulator.JPKIAuthKey.FID())
 				}
 				return m.pass(c)
 			},
@@ -402,7 +402,7 @@ func behaviours() []behaviour {
 				if c.INS == 0x20 && len(c.Data) > 0 && sw(resp) == apdu.SWOK {
 					ref := m.keyOf(c)
 					for _, k := range keyTable {
-						if other := k.ref; other.App == ref.App && other != ref {
+						if other := k.ref; other.App() == ref.App() && other != ref {
 							m.replay(other, m.prof.Secrets[other])
 						}
 					}

@@ -38,7 +38,7 @@ func (r *runner) readCounters() map[emulator.FileRef]int {
 	for _, k := range keyTable {
 		left[k.ref] = -1
 		r.run(&Case{ID: "counter " + k.ref.String(), Run: func(t *T) {
-			t.SelectAP(k.ref.App)
+			t.SelectAP(k.ref.App())
 			if n, verified := t.Query(k.ref); !verified {
 				left[k.ref] = n
 			}

@@ -21,7 +21,7 @@ const (
 )
 
 // Apps lists the selectable applications in a stable order.
-var Apps = []App{AppJPKI, AppText, AppVisual, AppJuki, AppCommon}
+func Apps() []App { return []App{AppJPKI, AppText, AppVisual, AppJuki, AppCommon} }
 
 var appInfo = [...]struct {
 	name string
@@ -35,8 +35,11 @@ var appInfo = [...]struct {
 	AppCommon: {"common", []byte{0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x01, 0x00}},
 }
 
-// AID returns the application identifier (DF name) of a.
-func (a App) AID() []byte {
+// AID returns a copy of the application identifier (DF name) of a.
+func (a App) AID() []byte { return bytes.Clone(a.aid()) }
+
+// aid is a's AID itself, for the card's own use: never handed out.
+func (a App) aid() []byte {
 	if int(a) >= len(appInfo) {
 		return nil
 	}
@@ -52,8 +55,8 @@ func (a App) String() string {
 
 // AppByAID finds the application whose AID equals aid.
 func AppByAID(aid []byte) (App, bool) {
-	for _, a := range Apps {
-		if bytes.Equal(a.AID(), aid) {
+	for _, a := range Apps() {
+		if bytes.Equal(a.aid(), aid) {
 			return a, true
 		}
 	}
@@ -62,7 +65,7 @@ func AppByAID(aid []byte) (App, bool) {
 
 // ParseApp reads an application name as String writes it.
 func ParseApp(s string) (App, error) {
-	for _, a := range Apps {
+	for _, a := range Apps() {
 		if a.String() == s {
 			return a, nil
 		}
@@ -70,14 +73,21 @@ func ParseApp(s string) (App, error) {
 	return AppNone, fmt.Errorf("emulator: unknown application %q (want one of jpki, text, visual, juki, common)", s)
 }
 
-// FileRef names an EF or key reference: an application and a 2-byte FID.
+// FileRef names an EF or key reference: an application and a 2-byte FID
+// (Ref). It is a number so that the well-known references are constants.
 // Its text form, used as a JSON key in card files, is "jpki/000A".
-type FileRef struct {
-	App App
-	FID uint16
-}
+type FileRef uint32
 
-func (r FileRef) String() string { return fmt.Sprintf("%s/%04X", r.App, r.FID) }
+// Ref is the reference to FID fid in application a.
+func Ref(a App, fid uint16) FileRef { return FileRef(a)<<16 | FileRef(fid) }
+
+// App is the application r belongs to.
+func (r FileRef) App() App { return App(r >> 16) }
+
+// FID is r's file identifier within its application.
+func (r FileRef) FID() uint16 { return uint16(r) }
+
+func (r FileRef) String() string { return fmt.Sprintf("%s/%04X", r.App(), r.FID()) }
 
 func (r FileRef) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
@@ -94,47 +104,56 @@ func (r *FileRef) UnmarshalText(b []byte) error {
 	if err != nil || len(fid) != 4 {
 		return fmt.Errorf("emulator: file reference %q: FID must be 4 hex digits", b)
 	}
-	*r = FileRef{a, uint16(n)}
+	*r = Ref(a, uint16(n))
 	return nil
 }
 
+// The applications' high halves of a FileRef.
+const (
+	jpki   = FileRef(AppJPKI) << 16
+	text   = FileRef(AppText) << 16
+	visual = FileRef(AppVisual) << 16
+	juki   = FileRef(AppJuki) << 16
+	common = FileRef(AppCommon) << 16
+)
+
 // Well-known files and key references (card.md §4).
-var (
-	JPKISignCert     = FileRef{AppJPKI, 0x0001}
-	JPKISignCACert   = FileRef{AppJPKI, 0x0002}
-	JPKIToken        = FileRef{AppJPKI, 0x0006}
-	JPKICertStatus   = FileRef{AppJPKI, 0x0008}
-	JPKIAuthCert     = FileRef{AppJPKI, 0x000A}
-	JPKIAuthCACert   = FileRef{AppJPKI, 0x000B}
-	JPKIAuthKey      = FileRef{AppJPKI, 0x0017}
-	JPKIAuthPIN      = FileRef{AppJPKI, 0x0018}
-	JPKISignKey      = FileRef{AppJPKI, 0x001A}
-	JPKISignPassword = FileRef{AppJPKI, 0x001B}
+const (
+	JPKISignCert     FileRef = jpki | 0x0001
+	JPKISignCACert   FileRef = jpki | 0x0002
+	JPKIToken        FileRef = jpki | 0x0006
+	JPKICertStatus   FileRef = jpki | 0x0008
+	JPKIAuthCert     FileRef = jpki | 0x000A
+	JPKIAuthCACert   FileRef = jpki | 0x000B
+	JPKIAuthKey      FileRef = jpki | 0x0017
+	JPKIAuthPIN      FileRef = jpki | 0x0018
+	JPKISignKey      FileRef = jpki | 0x001A
+	JPKISignPassword FileRef = jpki | 0x001B
 
-	TextMyNumber   = FileRef{AppText, 0x0001}
-	TextAttributes = FileRef{AppText, 0x0002}
-	TextIntegrity  = FileRef{AppText, 0x0003}
-	TextCVCert     = FileRef{AppText, 0x0004}
-	TextBasicInfo  = FileRef{AppText, 0x0005}
-	TextSMKey      = FileRef{AppText, 0x0006} // public key SET SESSION KEY is enciphered to
-	TextPIN        = FileRef{AppText, 0x0011}
-	TextBlockedKey = FileRef{AppText, 0x0012}
-	TextAPKey      = FileRef{AppText, 0x0013}
-	TextPINA       = FileRef{AppText, 0x0014} // 照合番号A
-	TextPINB       = FileRef{AppText, 0x0015} // 照合番号B
+	TextMyNumber   FileRef = text | 0x0001
+	TextAttributes FileRef = text | 0x0002
+	TextIntegrity  FileRef = text | 0x0003
+	TextCVCert     FileRef = text | 0x0004
+	TextBasicInfo  FileRef = text | 0x0005
+	TextSMKey      FileRef = text | 0x0006 // public key SET SESSION KEY is enciphered to
+	TextPIN        FileRef = text | 0x0011
+	TextBlockedKey FileRef = text | 0x0012
+	TextAPKey      FileRef = text | 0x0013
+	TextPINA       FileRef = text | 0x0014 // 照合番号A
+	TextPINB       FileRef = text | 0x0015 // 照合番号B
 
-	VisualAgeRecord = FileRef{AppVisual, 0x0001}
-	VisualCardFace  = FileRef{AppVisual, 0x0002}
-	VisualBasicInfo = FileRef{AppVisual, 0x0003}
-	VisualCVCert    = FileRef{AppVisual, 0x0004}
-	VisualMyNumber  = FileRef{AppVisual, 0x0005}
-	VisualDOBKey    = FileRef{AppVisual, 0x0011}
-	VisualPINB      = FileRef{AppVisual, 0x0012} // 照合番号B
-	VisualPINA      = FileRef{AppVisual, 0x0013} // 照合番号A
-	VisualAPKey     = FileRef{AppVisual, 0x001A}
+	VisualAgeRecord FileRef = visual | 0x0001
+	VisualCardFace  FileRef = visual | 0x0002
+	VisualBasicInfo FileRef = visual | 0x0003
+	VisualCVCert    FileRef = visual | 0x0004
+	VisualMyNumber  FileRef = visual | 0x0005
+	VisualDOBKey    FileRef = visual | 0x0011
+	VisualPINB      FileRef = visual | 0x0012 // 照合番号B
+	VisualPINA      FileRef = visual | 0x0013 // 照合番号A
+	VisualAPKey     FileRef = visual | 0x001A
 
-	JukiPIN      = FileRef{AppJuki, 0x001C}
-	CommonSerial = FileRef{AppCommon, 0x0001}
-	CommonIAKey  = FileRef{AppCommon, 0x0019}
-	CommonPIN    = FileRef{AppCommon, 0x001C}
+	JukiPIN      FileRef = juki | 0x001C
+	CommonSerial FileRef = common | 0x0001
+	CommonIAKey  FileRef = common | 0x0019
+	CommonPIN    FileRef = common | 0x001C
 )

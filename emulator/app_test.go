@@ -9,7 +9,7 @@ import (
 // JSON key of card files), read back as written; a value past the table,
 // which a caller can build, is named by number and has no AID.
 func TestAppNames(t *testing.T) {
-	for _, a := range Apps {
+	for _, a := range Apps() {
 		got, err := ParseApp(a.String())
 		if err != nil || got != a {
 			t.Errorf("ParseApp(%q) = %v, %v", a.String(), got, err)
@@ -18,7 +18,7 @@ func TestAppNames(t *testing.T) {
 			t.Errorf("AppByAID(%v's AID) = %v, %v", a, b, ok)
 		}
 	}
-	past := App(len(Apps) + 1)
+	past := App(len(Apps()) + 1)
 	if got, want := past.String(), "app(6)"; got != want {
 		t.Errorf("App(6).String() = %q, want %q", got, want)
 	}

@@ -320,12 +320,12 @@ func TestSequences(t *testing.T) {
 			{"00 B2 02 0C 00", apdu.SWRecordNotFound, nil},
 			{"00 B2 01 0D 00", apdu.SWFuncNotSupported, nil},
 			{"00 B2 01 04 00", ok, file(CommonSerial, 0, 30)}, // current EF now 0001
-			{"00 B2 01 14 00", ok, file(FileRef{AppCommon, 2}, 0, 18)},
+			{"00 B2 01 14 00", ok, file(Ref(AppCommon, 2), 0, 18)},
 			{selEF(0x001C), ok, none},
 			{"00 20 00 80", apdu.RetriesLeft(3), nil},
 			{verifyCmd(testCommonPIN), ok, none},
 			{selJuki, ok, none},
-			{"00 B2 01 14 05", ok, file(FileRef{AppJuki, 2}, 0, 5)},
+			{"00 B2 01 14 05", ok, file(Ref(AppJuki, 2), 0, 5)},
 			{"00 20 00 9C", apdu.RetriesLeft(3), nil},
 			{"00 20 00 9C 04 " + hex.EncodeToString(testJukiPIN), ok, none},
 		}},
@@ -500,7 +500,7 @@ func TestComputeSignature(t *testing.T) {
 	})
 	t.Run("sign key by SFI after the password (§6.3 alternative)", func(t *testing.T) {
 		c, _ := newTestCard(t)
-		for _, cmd := range []string{selJPKI, apdu.Verify(apdu.KeyRef(JPKISignPassword.FID), testSignPass).String()} {
+		for _, cmd := range []string{selJPKI, apdu.Verify(apdu.KeyRef(JPKISignPassword.FID()), testSignPass).String()} {
 			mustSW(t, c.Transmit(h(cmd)), apdu.SWOK)
 		}
 		mustSW(t, sign(c, 0x00, 0x97, di), apdu.SWSecurityNotSatisfied)

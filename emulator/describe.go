@@ -78,7 +78,7 @@ func Describe(b []byte, app App) string {
 
 // efName names an EF like "jpki/000A (auth cert)".
 func efName(app App, fid uint16) string {
-	ref := FileRef{app, fid}
+	ref := Ref(app, fid)
 	if e, ok := lookupEF(ref); ok {
 		return fmt.Sprintf("%v (%s)", ref, e.name)
 	}

@@ -128,11 +128,11 @@ var fileMaps = [...][]ef{
 // lookupEF finds the table row of ref, whether or not the card holds
 // contents for it.
 func lookupEF(ref FileRef) (ef, bool) {
-	if int(ref.App) >= len(fileMaps) {
+	if int(ref.App()) >= len(fileMaps) {
 		return ef{}, false
 	}
-	for _, e := range fileMaps[ref.App] {
-		if e.fid == ref.FID {
+	for _, e := range fileMaps[ref.App()] {
+		if e.fid == ref.FID() {
 			return e, true
 		}
 	}
@@ -167,7 +167,7 @@ func buildFS(s *State) (*fileSystem, error) {
 	keepAbsent := s.Settings.AbsentSignCert == AbsentSignCert6982
 	for app, efs := range fileMaps {
 		for _, e := range efs {
-			ref := FileRef{App(app), e.fid}
+			ref := Ref(App(app), e.fid)
 			n := &node{ef: e, ref: ref}
 			switch e.kind {
 			case efBinary, efRecord:

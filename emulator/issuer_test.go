@@ -171,7 +171,7 @@ func TestIssuerOpErrors(t *testing.T) {
 	if err := s.InstallSignCert(testCert(testKeys.sign, "s"), testKeys.der[testKeys.sign], Secret("abc123")); err == nil {
 		t.Error("InstallSignCert with a lower-case password succeeded")
 	}
-	if err := s.ExhaustPIN(FileRef{AppJPKI, 0x0001}); err == nil {
+	if err := s.ExhaustPIN(Ref(AppJPKI, 0x0001)); err == nil {
 		t.Error("ExhaustPIN of a non-key succeeded")
 	}
 }
@@ -271,8 +271,8 @@ func TestNewRejectsBadStates(t *testing.T) {
 		{"collation tries", func(s *State) { s.Settings.CollationTries = 0 }, "collation_tries"},
 		{"ATR", func(s *State) { s.ATR = []byte{0x00} }, "atr"},
 		{"file at a key ref", func(s *State) { s.Files[JPKIAuthPIN] = []byte{1} }, "files jpki/0018"},
-		{"unknown file", func(s *State) { s.Files[FileRef{AppJPKI, 0x0C}] = []byte{1} }, "files jpki/000C"},
-		{"file of no application", func(s *State) { s.Files[FileRef{App(6), 0x01}] = []byte{1} }, "files app(6)/0001"},
+		{"unknown file", func(s *State) { s.Files[Ref(AppJPKI, 0x0C)] = []byte{1} }, "files jpki/000C"},
+		{"file of no application", func(s *State) { s.Files[Ref(App(6), 0x01)] = []byte{1} }, "files app(6)/0001"},
 		{"empty file", func(s *State) { s.Files[JPKIToken] = nil }, "files jpki/0006"},
 		{"huge file", func(s *State) { s.Files[JPKIToken] = make([]byte, 0x8001) }, "files jpki/0006"},
 		{"bad records", func(s *State) { s.Files[CommonSerial] = []byte{0x01, 0x05, 0x00} }, "common/0001"},

@@ -99,7 +99,7 @@ var signSchemes = [...]signScheme{
 
 // apKeys are the 券面 APs' own keys, which 80 2A 00 00 uses with no
 // credential.
-var apKeys = [...]uint16{AppText: TextAPKey.FID, AppVisual: VisualAPKey.FID, AppJuki: 0, AppCommon: 0}
+var apKeys = [...]uint16{AppText: TextAPKey.FID(), AppVisual: VisualAPKey.FID(), AppJuki: 0, AppCommon: 0}
 
 // signatureLen is what an RSA-2048 signature takes. Clients send Le=00
 // (card.md §5.1); a command whose Le cannot hold the signature is refused with

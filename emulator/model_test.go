@@ -16,26 +16,26 @@ import (
 // fs.go so the model checks the card against card.md, not against itself.
 // A nil list means free; an empty non-nil list means never.
 var specAccess = map[FileRef][]FileRef{
-	JPKISignCert:      {JPKISignPassword},
-	JPKISignCACert:    nil,
-	JPKIToken:         nil,
-	JPKICertStatus:    nil,
-	{AppJPKI, 0x0009}: {},
-	JPKIAuthCert:      nil,
-	JPKIAuthCACert:    nil,
-	TextMyNumber:      {TextPIN, TextPINA},
-	TextAttributes:    {TextPIN, TextPINB},
-	TextIntegrity:     {TextPIN, TextPINA, TextPINB},
-	TextCVCert:        nil,
-	TextBasicInfo:     nil,
-	{AppText, 0x0006}: {TextPIN, TextPINA, TextPINB},
-	{AppText, 0x0007}: {TextPIN, TextPINA, TextPINB},
-	VisualAgeRecord:   {VisualDOBKey},
-	VisualCardFace:    {VisualPINA, VisualPINB},
-	VisualBasicInfo:   nil,
-	VisualCVCert:      nil,
-	VisualMyNumber:    {VisualPINA},
-	{AppVisual, 6}:    {VisualPINA, VisualPINB},
+	JPKISignCert:         {JPKISignPassword},
+	JPKISignCACert:       nil,
+	JPKIToken:            nil,
+	JPKICertStatus:       nil,
+	Ref(AppJPKI, 0x0009): {},
+	JPKIAuthCert:         nil,
+	JPKIAuthCACert:       nil,
+	TextMyNumber:         {TextPIN, TextPINA},
+	TextAttributes:       {TextPIN, TextPINB},
+	TextIntegrity:        {TextPIN, TextPINA, TextPINB},
+	TextCVCert:           nil,
+	TextBasicInfo:        nil,
+	Ref(AppText, 0x0006): {TextPIN, TextPINA, TextPINB},
+	Ref(AppText, 0x0007): {TextPIN, TextPINA, TextPINB},
+	VisualAgeRecord:      {VisualDOBKey},
+	VisualCardFace:       {VisualPINA, VisualPINB},
+	VisualBasicInfo:      nil,
+	VisualCVCert:         nil,
+	VisualMyNumber:       {VisualPINA},
+	Ref(AppVisual, 6):    {VisualPINA, VisualPINB},
 }
 
 // Keys used through COMPUTE SIGNATURE and the key ref that unlocks each.
@@ -135,16 +135,16 @@ func TestModel(t *testing.T) {
 		}
 		t.Repeat(map[string]func(*rapid.T){
 			"select AP": func(t *rapid.T) {
-				a := rapid.SampledFrom(Apps).Draw(t, "app")
+				a := rapid.SampledFrom(Apps()).Draw(t, "app")
 				expect("SELECT "+a.String(), tx(append(h("00A4040C0A"), a.AID()...)), apdu.SWOK)
 				m.app, m.verified = a, map[FileRef]bool{}
 			},
 			"verify": func(t *rapid.T) {
 				ref := rapid.SampledFrom(modelPINs).Draw(t, "ref")
 				mode := rapid.SampledFrom([]string{"right", "wrong", "empty"}).Draw(t, "mode")
-				if ref.App != m.app {
-					expect("SELECT", tx(append(h("00A4040C0A"), ref.App.AID()...)), apdu.SWOK)
-					m.app, m.verified = ref.App, map[FileRef]bool{}
+				if ref.App() != m.app {
+					expect("SELECT", tx(append(h("00A4040C0A"), ref.App().AID()...)), apdu.SWOK)
+					m.app, m.verified = ref.App(), map[FileRef]bool{}
 				}
 				p := m.pins[ref]
 				var data []byte
@@ -157,7 +157,7 @@ func TestModel(t *testing.T) {
 				if mode != "empty" && len(data) == 0 {
 					data = Secret("0000") // 0012 and unknown values
 				}
-				cmd := apdu.Command{INS: 0x20, P2: 0x80 | byte(ref.FID), Data: data}
+				cmd := apdu.Command{INS: 0x20, P2: 0x80 | byte(ref.FID()), Data: data}
 				r := tx(cmd.Bytes())
 				blocked := p.remaining == 0
 				switch {
@@ -180,7 +180,7 @@ func TestModel(t *testing.T) {
 			"read binary": func(t *rapid.T) {
 				var refs []FileRef
 				for ref := range specAccess {
-					if ref.App == m.app {
+					if ref.App() == m.app {
 						refs = append(refs, ref)
 					}
 				}
@@ -192,7 +192,7 @@ func TestModel(t *testing.T) {
 					return
 				}
 				ref := rapid.SampledFrom(sortedRefs(refs)).Draw(t, "ef")
-				r := tx([]byte{0x00, 0xB0, 0x80 | byte(ref.FID), 0x00, 0x04})
+				r := tx([]byte{0x00, 0xB0, 0x80 | byte(ref.FID()), 0x00, 0x04})
 				switch {
 				case ref == JPKISignCert && !m.signCert && s.Settings.AbsentSignCert == AbsentSignCert6A82:
 					expect("read absent "+ref.String(), r, apdu.SWFileNotFound)
@@ -214,7 +214,7 @@ func TestModel(t *testing.T) {
 					expect("SELECT", tx(h(selJPKI)), apdu.SWOK)
 					m.app, m.verified = AppJPKI, map[FileRef]bool{}
 				}
-				r := tx([]byte{0x80, 0x2A, 0x00, 0x80 | byte(key.FID), 0x01, 0xAA, 0x00})
+				r := tx([]byte{0x80, 0x2A, 0x00, 0x80 | byte(key.FID()), 0x01, 0xAA, 0x00})
 				switch {
 				case key == JPKISignKey && !m.signCert && s.Settings.AbsentSignCert == AbsentSignCert6A82:
 					expect("sign absent", r, apdu.SWDataNotFound)
@@ -330,7 +330,7 @@ func sortedRefs(refs []FileRef) []FileRef {
 	out := append([]FileRef(nil), refs...)
 	for i := range out {
 		for j := i + 1; j < len(out); j++ {
-			if out[j].App < out[i].App || out[j].App == out[i].App && out[j].FID < out[i].FID {
+			if out[j].App() < out[i].App() || out[j].App() == out[i].App() && out[j].FID() < out[i].FID() {
 				out[i], out[j] = out[j], out[i]
 			}
 		}

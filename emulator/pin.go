@@ -248,8 +248,8 @@ func (c *Card) SetTriesLeft(ref FileRef, n int) error {
 		p.Remaining = old
 		return err
 	}
-	if ref.App == c.app {
-		c.verified &^= 1 << ref.FID
+	if ref.App() == c.app {
+		c.verified &^= 1 << ref.FID()
 	}
 	return nil
 }

@@ -32,12 +32,12 @@ func TestProfileDefaults(t *testing.T) {
 			if r := send(apdu.SelectAID(emulator.AppJPKI.AID())); r.SW != apdu.SWOK {
 				t.Fatalf("SELECT JPKI: %s", r.SW.String())
 			}
-			r := send(apdu.ReadBinarySFI(byte(emulator.JPKIAuthCert.FID), 0, 4))
+			r := send(apdu.ReadBinarySFI(byte(emulator.JPKIAuthCert.FID()), 0, 4))
 			if r.SW != apdu.SWOK || len(r.Data) != 4 || r.Data[0] != 0x30 || r.Data[1] != 0x82 {
 				t.Fatalf("auth cert probe: % X %s", r.Data, r.SW.String())
 			}
-			auth := send(apdu.VerifyQuery(apdu.KeyRef(emulator.JPKIAuthPIN.FID)))
-			sign := send(apdu.VerifyQuery(apdu.KeyRef(emulator.JPKISignPassword.FID)))
+			auth := send(apdu.VerifyQuery(apdu.KeyRef(emulator.JPKIAuthPIN.FID())))
+			sign := send(apdu.VerifyQuery(apdu.KeyRef(emulator.JPKISignPassword.FID())))
 			if auth.SW.SW1() != 0x63 || sign.SW.SW1() != 0x63 {
 				t.Errorf("OpenSC binds only when both PIN queries answer 63xx: %s, %s", auth.SW.String(), sign.SW.String())
 			}
@@ -46,7 +46,7 @@ func TestProfileDefaults(t *testing.T) {
 				t.Errorf("auth PIN query %s on a %s card", auth.SW.String(), k)
 			}
 			if !locked {
-				if r := send(apdu.Verify(apdu.KeyRef(emulator.JPKIAuthPIN.FID), []byte(p.AuthPIN))); r.SW != apdu.SWOK {
+				if r := send(apdu.Verify(apdu.KeyRef(emulator.JPKIAuthPIN.FID()), []byte(p.AuthPIN))); r.SW != apdu.SWOK {
 					t.Errorf("default auth PIN: %s", r.SW.String())
 				}
 			}

@@ -55,11 +55,11 @@ func findDF(name []byte) (App, []byte, bool) {
 		return AppNone, nil, false
 	}
 	if a, ok := AppByAID(name); ok {
-		return a, a.AID(), true
+		return a, a.aid(), true
 	}
-	for _, a := range Apps {
-		if bytes.HasPrefix(a.AID(), name) {
-			return a, a.AID(), true
+	for _, a := range Apps() {
+		if bytes.HasPrefix(a.aid(), name) {
+			return a, a.aid(), true
 		}
 	}
 	if bytes.HasPrefix(isdAID, name) {

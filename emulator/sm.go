@@ -44,11 +44,11 @@ func (c *Card) setSessionKey(cmd apdu.Command) ([]byte, apdu.SW) {
 // 69 82 (card.md §4.2, §8). A failed attempt leaves no session.
 func (c *Card) openSession(cmd apdu.Command) ([]byte, apdu.SW) {
 	c.sm = nil
-	n := c.fs.get(AppText, TextSMKey.FID)
+	n := c.fs.get(AppText, TextSMKey.FID())
 	switch {
 	case cmd.P1 != 0 || cmd.P2 != 0:
 		return nil, apdu.SWIncorrectP1P2
-	case c.verified&(1<<TextPIN.FID) == 0:
+	case c.verified&(1<<TextPIN.FID()) == 0:
 		return nil, apdu.SWSecurityNotSatisfied
 	case n == nil || n.key == nil:
 		return nil, apdu.SWSecurityEnvFaulty

@@ -23,7 +23,7 @@ func TestSpecRows(t *testing.T) {
 		steps []step
 	}{
 		{"§4.1 JPKI 0009 exists on every card and no credential opens it",
-			func(s *State) { delete(s.Files, FileRef{AppJPKI, 0x0009}) }, []step{
+			func(s *State) { delete(s.Files, Ref(AppJPKI, 0x0009)) }, []step{
 				{selJPKI, ok, none},
 				{selEF(0x0009), ok, none},
 				{"00 B0 00 00 00", apdu.SWSecurityNotSatisfied, nil},

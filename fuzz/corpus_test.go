@@ -56,7 +56,7 @@ func seedCorpora(t *testing.T) map[string][][]byte {
 		}
 	}
 	for ref, data := range states[0].Files {
-		if ref.App.String() == "juki" || ref.App.String() == "common" {
+		if ref.App().String() == "juki" || ref.App().String() == "common" {
 			out["FuzzSimpleTLV"] = append(out["FuzzSimpleTLV"], data)
 		} else {
 			out["FuzzParseBER"] = append(out["FuzzParseBER"], data[:min(len(data), 1024)])

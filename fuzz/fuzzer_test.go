@@ -78,7 +78,7 @@ func (l *leakyRead) Transmit(cmd []byte) []byte {
 	case c.INS == 0xA4 && c.P1 == 0x02 && ok && len(c.Data) == 2:
 		l.ef = uint16(c.Data[0])<<8 | uint16(c.Data[1])
 	case c.INS == 0xB0 && c.P1 < 0x80 && bytes.Equal(resp, []byte{0x69, 0x82}):
-		d := l.Snapshot().Files[emulator.FileRef{App: l.app, FID: l.ef}]
+		d := l.Snapshot().Files[emulator.Ref(l.app, l.ef)]
 		off := int(c.P1)<<8 | int(c.P2)
 		if off < len(d) {
 			return append(append([]byte(nil), d[off:min(len(d), off+c.Ne)]...), 0x90, 0x00)

@@ -118,14 +118,14 @@ func insert(steps []Step, i int, s Step) []Step {
 
 func (g *Generator) pick(bs ...byte) byte { return bs[g.rng.IntN(len(bs))] }
 
-func (g *Generator) app() emulator.App { return emulator.Apps[g.rng.IntN(len(emulator.Apps))] }
+func (g *Generator) app() emulator.App { return emulator.Apps()[g.rng.IntN(len(emulator.Apps()))] }
 
 func (g *Generator) key() emulator.FileRef { return keyRefs[g.rng.IntN(len(keyRefs))] }
 
 func (g *Generator) fid() uint16 {
 	switch g.rng.IntN(6) {
 	case 0:
-		return g.key().FID
+		return g.key().FID()
 	case 1:
 		return []uint16{0x3F00, 0x2F10, 0x2F11, 0x001E, 0x0016, 0x0017, 0x0019, 0x001A, 0x0013}[g.rng.IntN(9)]
 	case 2:
@@ -232,13 +232,13 @@ func (g *Generator) command() Step {
 		c.P2 = g.pick(0x04, 0x0C, 0x14, 0x05, 0x0D)
 	case 9, 10: // VERIFY
 		ref := g.key()
-		c = apdu.VerifyQuery(g.keyP2(ref.FID))
+		c = apdu.VerifyQuery(g.keyP2(ref.FID()))
 		if g.rng.IntN(3) > 0 {
 			c = apdu.Verify(c.P2, g.secret(ref))
 		}
 	case 11: // CHANGE REFERENCE DATA / CHANGE KEY
 		ref := g.key()
-		c = apdu.ChangeReferenceData(g.keyP2(ref.FID), g.secret(ref))
+		c = apdu.ChangeReferenceData(g.keyP2(ref.FID()), g.secret(ref))
 		if g.rng.IntN(3) == 0 {
 			c = apdu.ChangeKey(c.P2, c.Data)
 		}

@@ -82,7 +82,7 @@ func (m *Model) endSession() {
 func (m *Model) pinsOf(app emulator.App) []emulator.FileRef {
 	var out []emulator.FileRef
 	for _, k := range keyRefs {
-		if _, ok := m.max[k]; ok && k.App == app {
+		if _, ok := m.max[k]; ok && k.App() == app {
 			out = append(out, k)
 		}
 	}
@@ -90,7 +90,7 @@ func (m *Model) pinsOf(app emulator.App) []emulator.FileRef {
 }
 
 func (m *Model) currentPIN() (emulator.FileRef, bool) {
-	ref := emulator.FileRef{App: m.app, FID: m.ef}
+	ref := emulator.Ref(m.app, m.ef)
 	_, ok := m.max[ref]
 	return ref, ok && m.ef != 0
 }
@@ -127,7 +127,7 @@ func (m *Model) Actions() map[string]func(*rapid.T) {
 }
 
 func (m *Model) selectApp(t *rapid.T) {
-	a := rapid.SampledFrom(emulator.Apps).Draw(t, "app")
+	a := rapid.SampledFrom(emulator.Apps()).Draw(t, "app")
 	m.expect(t, "select "+a.String(), apdu.Command{INS: 0xA4, P1: 4, P2: 0x0C, Data: a.AID()}, apdu.SWOK)
 	m.endSession()
 	m.app = a
@@ -138,12 +138,12 @@ func (m *Model) selectKey(t *rapid.T) {
 	if len(pins) == 0 {
 		// Outside an application there is no key reference (card.md §2); a
 		// failed SELECT leaves the current EF as it was.
-		m.expect(t, "select a key with no AP", selectCmd(emulator.JPKIAuthPIN.FID), apdu.SWFileNotFound)
+		m.expect(t, "select a key with no AP", selectCmd(emulator.JPKIAuthPIN.FID()), apdu.SWFileNotFound)
 		return
 	}
 	ref := rapid.SampledFrom(pins).Draw(t, "key")
-	m.expect(t, "select "+ref.String(), selectCmd(ref.FID), apdu.SWOK)
-	m.ef = ref.FID
+	m.expect(t, "select "+ref.String(), selectCmd(ref.FID()), apdu.SWOK)
+	m.ef = ref.FID()
 }
 
 func selectCmd(fid uint16) apdu.Command {
@@ -200,19 +200,19 @@ func (m *Model) verify(t *rapid.T) {
 func (m *Model) read(t *rapid.T) {
 	var refs []emulator.FileRef
 	for _, fid := range files[m.app] {
-		ref := emulator.FileRef{App: m.app, FID: fid}
+		ref := emulator.Ref(m.app, fid)
 		if _, guarded := access[ref]; m.files[ref] != nil && (free[ref] || guarded) {
 			refs = append(refs, ref)
 		}
 	}
 	if len(refs) == 0 {
 		// Outside an application no EF with data can be selected (card.md §2).
-		m.expect(t, "select an EF with no AP", selectCmd(emulator.JPKIAuthCert.FID), apdu.SWFileNotFound)
+		m.expect(t, "select an EF with no AP", selectCmd(emulator.JPKIAuthCert.FID()), apdu.SWFileNotFound)
 		return
 	}
 	ref := rapid.SampledFrom(refs).Draw(t, "ef")
-	m.expect(t, "select "+ref.String(), selectCmd(ref.FID), apdu.SWOK)
-	m.ef = ref.FID
+	m.expect(t, "select "+ref.String(), selectCmd(ref.FID()), apdu.SWOK)
+	m.ef = ref.FID()
 	keys, guarded := access[ref]
 	open := !guarded
 	for _, k := range keys {
@@ -223,7 +223,7 @@ func (m *Model) read(t *rapid.T) {
 		want = apdu.SWSecurityNotSatisfied
 	}
 	cmd := apdu.Command{INS: 0xB0, Ne: 4}
-	if ref.App == emulator.AppJuki || ref.App == emulator.AppCommon {
+	if ref.App() == emulator.AppJuki || ref.App() == emulator.AppCommon {
 		cmd = apdu.Command{INS: 0xB2, P1: 1, P2: 0x04, Ne: apdu.MaxShortNe}
 	}
 	r := m.expect(t, "read "+ref.String(), cmd, want)
@@ -243,11 +243,11 @@ func (m *Model) sign(t *rapid.T) {
 	}
 	key := rapid.SampledFrom([]emulator.FileRef{emulator.JPKIAuthKey, emulator.JPKISignKey}).Draw(t, "key")
 	if !m.keys[key] && m.settings.AbsentSignCert == emulator.AbsentSignCert6A82 {
-		m.expect(t, "select absent "+key.String(), selectCmd(key.FID), apdu.SWFileNotFound)
+		m.expect(t, "select absent "+key.String(), selectCmd(key.FID()), apdu.SWFileNotFound)
 		return
 	}
-	m.expect(t, "select "+key.String(), selectCmd(key.FID), apdu.SWOK)
-	m.ef = key.FID
+	m.expect(t, "select "+key.String(), selectCmd(key.FID()), apdu.SWOK)
+	m.ef = key.FID()
 	want := apdu.SWOK
 	if !m.keys[key] || !m.verified[signers[key]] {
 		// An absent key stays selectable but never signs (emulator.AbsentSignCert6982).

@@ -191,9 +191,9 @@ func (o *Oracle) readTarget(c apdu.Command, read bool) (emulator.FileRef, bool) 
 	case apdu.INSReadBinaryOdd:
 		if c.P1 != 0 || c.P2 != 0 {
 			if !o.appKnown {
-				return emulator.FileRef{}, false
+				return emulator.FileRef(0), false
 			}
-			return emulator.FileRef{App: o.app, FID: uint16(c.P1)<<8 | uint16(c.P2)}, true
+			return emulator.Ref(o.app, uint16(c.P1)<<8|uint16(c.P2)), true
 		}
 	case apdu.INSReadRecord:
 		sfi = int(c.P2 >> 3)
@@ -211,16 +211,16 @@ func (o *Oracle) keyTarget(p2 byte) (emulator.FileRef, bool) {
 	case p2 == 0x80:
 		return o.current()
 	case p2&0x80 != 0 && p2&0x60 == 0 && o.appKnown:
-		return emulator.FileRef{App: o.app, FID: uint16(p2 & 0x1F)}, true
+		return emulator.Ref(o.app, uint16(p2&0x1F)), true
 	}
-	return emulator.FileRef{}, false
+	return emulator.FileRef(0), false
 }
 
 func (o *Oracle) current() (emulator.FileRef, bool) {
 	if !o.appKnown || !o.efKnown {
-		return emulator.FileRef{}, false
+		return emulator.FileRef(0), false
 	}
-	return emulator.FileRef{App: o.app, FID: o.ef}, true
+	return emulator.Ref(o.app, o.ef), true
 }
 
 func (o *Oracle) anyVerified(keys []emulator.FileRef) bool {

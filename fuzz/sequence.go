@@ -83,7 +83,7 @@ func ClientSequences(sec Secrets) []Sequence {
 		return Sequence{name, steps}
 	}
 	verifyRef := func(ref emulator.FileRef) []Step {
-		return []Step{selectEF(ref.FID), verify(sec.value(ref))}
+		return []Step{selectEF(ref.FID()), verify(sec.value(ref))}
 	}
 	seqs := []Sequence{
 		readCert("6.1 read auth cert (OpenSC)", 0x000A),

@@ -32,7 +32,7 @@ func TestServeReversedSignalsAndPersistence(t *testing.T) {
 		t.Fatalf("ATR = % X; want % X", atr, st.ATR)
 	}
 	v.SW(cmdSelectJPKI)
-	v.SW(cmdSelectEF(emulator.JPKIAuthPIN.FID))
+	v.SW(cmdSelectEF(emulator.JPKIAuthPIN.FID()))
 	if sw := v.SW(cmdVerify("0246")); sw != apdu.RetriesLeft(2) {
 		t.Errorf("wrong PIN: SW %v, want 63C2", sw)
 	}
@@ -57,7 +57,7 @@ func TestServeReversedSignalsAndPersistence(t *testing.T) {
 	p.expectLine("cards inserted")
 	v = vpcdtest.Dial(t, addr, 10*time.Second)
 	v.SW(cmdSelectJPKI)
-	v.SW(cmdSelectEF(emulator.JPKIAuthPIN.FID))
+	v.SW(cmdSelectEF(emulator.JPKIAuthPIN.FID()))
 	if sw := v.SW(cmdVerify("")); sw != apdu.RetriesLeft(2) {
 		t.Errorf("re-inserted card: empty VERIFY SW %v, want 63C2", sw)
 	}

@@ -44,9 +44,9 @@ func wantSW(want apdu.SW) func([]byte, apdu.SW) error {
 func loadCycle(c loadCard, cert []byte, spend bool) []loadStep {
 	steps := []loadStep{
 		{cmdSelectJPKI, wantSW(apdu.SWOK)},
-		{cmdSelectEF(emulator.JPKIAuthPIN.FID), wantSW(apdu.SWOK)},
+		{cmdSelectEF(emulator.JPKIAuthPIN.FID()), wantSW(apdu.SWOK)},
 		{cmdVerify(""), wantSW(apdu.RetriesLeft(c.auth))},
-		{cmdSelectEF(emulator.JPKIAuthCert.FID), wantSW(apdu.SWOK)},
+		{cmdSelectEF(emulator.JPKIAuthCert.FID()), wantSW(apdu.SWOK)},
 		{[]byte{0x00, 0xB0, 0x00, 0x00, 0x00}, func(data []byte, sw apdu.SW) error {
 			if sw != apdu.SWOK || !bytes.Equal(data, cert[:256]) {
 				return fmt.Errorf("READ BINARY of the auth certificate: SW %v, %d bytes, not the card's first 256", sw, len(data))
@@ -60,13 +60,13 @@ func loadCycle(c loadCard, cert []byte, spend bool) []loadStep {
 			return nil
 		}},
 		{cmdSelectCommon, wantSW(apdu.SWOK)},
-		{cmdSelectEF(emulator.CommonPIN.FID), wantSW(apdu.SWOK)},
+		{cmdSelectEF(emulator.CommonPIN.FID()), wantSW(apdu.SWOK)},
 		{cmdVerify(""), wantSW(apdu.RetriesLeft(c.common))},
 	}
 	if spend {
 		steps = append(steps,
 			loadStep{cmdSelectJPKI, wantSW(apdu.SWOK)},
-			loadStep{cmdSelectEF(emulator.JPKISignPassword.FID), wantSW(apdu.SWOK)},
+			loadStep{cmdSelectEF(emulator.JPKISignPassword.FID()), wantSW(apdu.SWOK)},
 			loadStep{cmdVerify("WRONG1"), wantSW(apdu.RetriesLeft(4))},
 			loadStep{cmdVerify("ABC123"), wantSW(apdu.SWOK)},
 		)

@@ -88,7 +88,7 @@ func TestKillServeDuringVerify(t *testing.T) {
 		r.connect(t, 10*time.Second)
 		r.must(t, cmdSelectJPKI, apdu.SWOK)
 		for i, s := range tornSecrets {
-			if got := r.counter(t, s.ref.FID); got != known[i] {
+			if got := r.counter(t, s.ref.FID()); got != known[i] {
 				t.Fatalf("round %d: %v has %d tries left after restart; the card file said %d", round, s.ref, got, known[i])
 			}
 		}
@@ -107,7 +107,7 @@ func TestKillServeDuringVerify(t *testing.T) {
 			// Keep one try in hand so the counters never block and every
 			// round keeps testing decrements.
 			right := known[i] <= 1 || rng.IntN(3) == 0
-			if _, _, err := r.transmit(cmdSelectEF(s.ref.FID)); err != nil {
+			if _, _, err := r.transmit(cmdSelectEF(s.ref.FID())); err != nil {
 				break
 			}
 			value := s.wrong
@@ -369,7 +369,7 @@ func TestCardFileModes(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Transmit(cmdSelectJPKI)
-	c.Transmit(cmdSelectEF(emulator.JPKIAuthPIN.FID))
+	c.Transmit(cmdSelectEF(emulator.JPKIAuthPIN.FID()))
 	if r, err := apdu.ParseResponse(c.Transmit(cmdVerify("9999"))); err != nil || r.SW != apdu.RetriesLeft(2) {
 		t.Fatalf("wrong VERIFY: %v, %v", r.SW, err)
 	}
@@ -423,7 +423,7 @@ func authPINCounter(t testing.TB, l *vpcdtest.Link) int {
 	if atr := l.Exchange([]byte{vpcd.CtrlATR}); len(atr) < 2 || atr[0] != 0x3B {
 		t.Fatalf("ATR % X", atr)
 	}
-	for _, cmd := range [][]byte{cmdSelectJPKI, cmdSelectEF(emulator.JPKIAuthPIN.FID)} {
+	for _, cmd := range [][]byte{cmdSelectJPKI, cmdSelectEF(emulator.JPKIAuthPIN.FID())} {
 		if sw := l.SW(cmd); sw != apdu.SWOK {
 			t.Fatalf("% X: %v", cmd, sw)
 		}
@@ -575,7 +575,7 @@ func TestServeSurvivesVPCDFaults(t *testing.T) {
 	flood := bytes.Repeat(append([]byte{0x00, 0x05}, 0x00, 0xB0, 0x00, 0x00, 0x00), 3_000_000)
 	stall := func(p *vpcdtest.Link) {
 		t.Helper()
-		p.SW(cmdSelectEF(emulator.JPKIAuthCert.FID))
+		p.SW(cmdSelectEF(emulator.JPKIAuthCert.FID()))
 		p.Conn.SetWriteDeadline(time.Now().Add(2 * time.Second))
 		n, err := p.Conn.Write(flood)
 		if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
@@ -662,7 +662,7 @@ func TestServeSurvivesPCSCDRestart(t *testing.T) {
 	r := openPCSCReader(t, d.ReaderName(0))
 	r.connect(t, 10*time.Second)
 	r.must(t, cmdSelectJPKI, apdu.SWOK)
-	r.must(t, cmdSelectEF(emulator.JPKIAuthPIN.FID), apdu.SWOK)
+	r.must(t, cmdSelectEF(emulator.JPKIAuthPIN.FID()), apdu.SWOK)
 	r.must(t, cmdVerify(leakWrongPIN), apdu.RetriesLeft(2))
 	var worst time.Duration
 	for i, how := range []string{"SIGKILL", "restart", "SIGKILL"} {
@@ -687,7 +687,7 @@ func TestServeSurvivesPCSCDRestart(t *testing.T) {
 		}
 		r.connect(t, 5*time.Second)
 		r.must(t, cmdSelectJPKI, apdu.SWOK)
-		if n := r.counter(t, emulator.JPKIAuthPIN.FID); n != 2 {
+		if n := r.counter(t, emulator.JPKIAuthPIN.FID()); n != 2 {
 			t.Fatalf("after pcscd %s: auth PIN counter %d, want 2", how, n)
 		}
 	}

@@ -193,8 +193,8 @@ func build(p Persona, k *cardKeys, now time.Time) (*emulator.State, error) {
 		return nil, err
 	}
 	keyRecord := apdu.SimpleTLV{Tag: 0x01, Value: dataKeyID(h.MunicipalityCode)}.Bytes()
-	f[emulator.FileRef{App: emulator.AppJuki, FID: 0x0002}] = keyRecord
-	f[emulator.FileRef{App: emulator.AppCommon, FID: 0x0002}] = keyRecord
+	f[emulator.Ref(emulator.AppJuki, 0x0002)] = keyRecord
+	f[emulator.Ref(emulator.AppCommon, 0x0002)] = keyRecord
 	f[emulator.CommonSerial] = apdu.SimpleTLV{Tag: 0x01, Value: concat([]byte(serial), []byte(h.MunicipalityCode), yyyymmdd(h.CardExpiry))}.Bytes()
 	return s, nil
 }
@@ -328,8 +328,8 @@ func textFiles(f map[emulator.FileRef][]byte, h emulator.Holder, apKey *rsa.Publ
 	f[emulator.TextCVCert] = cv
 	f[emulator.TextBasicInfo] = pad(basic, 256)
 	f[emulator.TextSMKey] = tlv(0xA1, rsaPublic(&fixed.session.PublicKey))
-	f[emulator.FileRef{App: emulator.AppText, FID: 0x0007}] = signedKey
-	f[emulator.FileRef{App: emulator.AppText, FID: 0x0008}] = pad(nil, 16)
+	f[emulator.Ref(emulator.AppText, 0x0007)] = signedKey
+	f[emulator.Ref(emulator.AppText, 0x0008)] = pad(nil, 16)
 	return nil
 }
 
@@ -378,6 +378,6 @@ func visualFiles(f map[emulator.FileRef][]byte, h emulator.Holder, apKey *rsa.Pu
 	f[emulator.VisualBasicInfo] = basic
 	f[emulator.VisualCVCert] = cv
 	f[emulator.VisualMyNumber] = image
-	f[emulator.FileRef{App: emulator.AppVisual, FID: 0x0006}] = pad(nil, 16)
+	f[emulator.Ref(emulator.AppVisual, 0x0006)] = pad(nil, 16)
 	return nil
 }

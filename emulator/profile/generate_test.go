@@ -212,7 +212,7 @@ func TestGeneratedText(t *testing.T) {
 	s := generated(t)
 	p := longPersona()
 	f := s.Files
-	text := func(fid uint16) []byte { return f[emulator.FileRef{App: emulator.AppText, FID: fid}] }
+	text := func(fid uint16) []byte { return f[emulator.Ref(emulator.AppText, fid)] }
 
 	myNumber := text(1)
 	if want := append(append([]byte{0xFF, 0x10, 0x0C}, p.MyNumber...), 0xFF, 0xFF); !bytes.Equal(myNumber, want) {
@@ -284,7 +284,7 @@ func TestGeneratedText(t *testing.T) {
 func TestGeneratedVisual(t *testing.T) {
 	s := generated(t)
 	p := longPersona()
-	visual := func(fid uint16) []byte { return s.Files[emulator.FileRef{App: emulator.AppVisual, FID: fid}] }
+	visual := func(fid uint16) []byte { return s.Files[emulator.Ref(emulator.AppVisual, fid)] }
 	apKey := &cardKey(t, s, emulator.VisualAPKey).PublicKey
 	dataKey := cvKey(t, visual(4), visualCVIssuer)
 	if !dataKey.Equal(cvKey(t, s.Files[emulator.TextCVCert], textCVIssuer)) {
@@ -369,7 +369,7 @@ func TestGeneratedRecordsAndSecrets(t *testing.T) {
 		t.Errorf("common 0001 = %q: want serial(15) + 01100 + 20350217", rec.Value)
 	}
 	for _, app := range []emulator.App{emulator.AppJuki, emulator.AppCommon} {
-		b := s.Files[emulator.FileRef{App: app, FID: 0x0002}]
+		b := s.Files[emulator.Ref(app, 0x0002)]
 		if r, rest, err := apdu.ParseSimpleTLV(b); err != nil || len(r.Value) != 16 || len(rest) != 0 {
 			t.Errorf("%v 0002: % X (%v)", app, b, err)
 		}

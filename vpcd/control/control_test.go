@@ -115,7 +115,7 @@ func TestPINLockedMidSession(t *testing.T) {
 		want apdu.SW
 	}{
 		{cmd: apdu.SelectAID(emulator.AppJPKI.AID()), want: apdu.SWOK},
-		{cmd: apdu.SelectEF(emulator.JPKIAuthPIN.FID), want: apdu.SWOK},
+		{cmd: apdu.SelectEF(emulator.JPKIAuthPIN.FID()), want: apdu.SWOK},
 		{cmd: apdu.Verify(0x80, pin), want: apdu.SWOK},
 		{ctl: &control.Request{Op: "tries", Key: "jpki/0018", Tries: &zero}},
 		{cmd: apdu.Verify(0x80, pin), want: apdu.SWAuthBlocked},

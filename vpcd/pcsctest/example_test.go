@@ -17,7 +17,7 @@ func ExampleCard() {
 	card := pcsctest.Card(t, emulator.KindFaceAuth)
 	resp := card.Transmit(apdu.SelectAID(emulator.AppJPKI.AID()).Bytes())
 	fmt.Printf("SELECT JPKI: % X\n", resp)
-	card.Transmit(apdu.SelectEF(emulator.JPKIAuthPIN.FID).Bytes())
+	card.Transmit(apdu.SelectEF(emulator.JPKIAuthPIN.FID()).Bytes())
 	resp = card.Transmit(apdu.VerifyQuery(0x80).Bytes())
 	fmt.Printf("tries left on the auth PIN of a face-auth card: % X\n", resp)
 	// Output:
