@@ -102,6 +102,20 @@ func (c *Card) Selected() App {
 	return c.app
 }
 
+// Verified lists the key references verified in this session (card.md
+// §7.2), for checks of the security status from outside the card.
+func (c *Card) Verified() []FileRef {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []FileRef
+	for fid := range uint16(maxFID) {
+		if c.verified&(1<<fid) != 0 {
+			out = append(out, Ref(c.app, fid))
+		}
+	}
+	return out
+}
+
 // Issue runs an issuer operation on a copy of the state, checks the result
 // and persists it, then swaps it in and ends the session, as when the
 // municipal terminal hands the card back. If op, the check or the save
