@@ -77,6 +77,16 @@ func Default(k emulator.Kind) (*emulator.State, error) {
 	return s, nil
 }
 
+// NewCard starts a card of kind k for DefaultPersona, in memory unless an
+// option gives it a Store: Default and emulator.New in one call.
+func NewCard(k emulator.Kind, opts ...emulator.Option) (*emulator.Card, error) {
+	s, err := Default(k)
+	if err != nil {
+		return nil, err
+	}
+	return emulator.New(s, opts...)
+}
+
 func loadDefault() (*emulator.State, error) {
 	var s emulator.State
 	if err := json.Unmarshal(defaultCard, &s); err != nil {
