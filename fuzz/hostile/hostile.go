@@ -4,9 +4,14 @@
 package hostile
 
 import (
+	"bytes"
 	"encoding/hex"
+	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/internal/logging"
@@ -14,31 +19,110 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// Card wraps a card so that it fuzzes host software: a share of its
-// answers are mutated (truncated or padded data, odd status words, broken
-// BER lengths, a missing status word). Serve it through vpcd and point the
-// host stack (pcscd, OpenSC, a client) at it.
+// Card wraps a card so that it fuzzes host software: some of its answers
+// are mutated (truncated or padded data, odd status words, broken BER,
+// DER and TLV lengths, a missing status word, 61xx and 6Cxx protocols, a
+// delay). Serve it through vpcd and point the host stack (pcscd, OpenSC, a
+// client) at it.
 //
-// Whether and how the answer to exchange n is mutated depends only on the
-// seed and n, and every mutation is logged at warn level with its sequence
-// number, so a host crash can be replayed by sending the same commands to
-// a Card with the same seed. Commands are logged by description only:
-// no secret reaches the log.
+// New mutates a share of the answers, drawn from a seed; NewPlanned
+// mutates exactly the exchanges of a plan. Either way how the answer to
+// exchange n is mutated depends only on the seed and n, and every mutation
+// is logged at warn level with its sequence number, so a host crash can be
+// replayed by sending the same commands to a Card with the same seed (and
+// plan). Commands are logged by description only: no secret reaches the
+// log.
 type Card struct {
 	card vpcd.Card
 	seed uint64
 	log  *logging.Logger
-	// Rate: one answer in Rate is mutated (New sets 4).
+	// Rate: one answer in Rate is mutated (New sets 4). A planned Card
+	// ignores it.
 	Rate int
+	// MaxDelay bounds the delay mutation's pause (New sets 300 ms).
+	MaxDelay time.Duration
+	plan     map[uint64]string // nil: mutations drawn at Rate
 
-	mu  sync.Mutex
-	seq uint64 // number of the next exchange
-	app emulator.App
+	mu    sync.Mutex
+	seq   uint64 // number of the next exchange
+	app   emulator.App
+	held  []byte     // what a GET RESPONSE gets after a 61xx answer
+	trace []Exchange // a planned Card's exchanges
+}
+
+// Step is one planned mutation: the answer to exchange Exchange (0 is the
+// first command the Card receives) gets Mutation.
+type Step struct {
+	Exchange uint64 `json:"exchange"`
+	Mutation string `json:"mutation"`
+}
+
+// Exchange is one command a planned Card answered: its description
+// (emulator.Describe, no secrets) and the card's true answer.
+type Exchange struct {
+	Command string
+	Answer  []byte
 }
 
 // New wraps c; mutations are drawn from seed and logged to log.
 func New(c vpcd.Card, seed uint64, log logrus.FieldLogger) *Card {
-	return &Card{card: c, seed: seed, log: logging.Wrap(log), Rate: 4}
+	return &Card{card: c, seed: seed, log: logging.Wrap(log), Rate: 4, MaxDelay: defaultMaxDelay}
+}
+
+const defaultMaxDelay = 300 * time.Millisecond
+
+// maxTrace bounds the exchanges a planned Card keeps: a host stuck in a
+// loop sends commands without end.
+const maxTrace = 4096
+
+// NewPlanned wraps c so that it mutates the answers plan names and no
+// other; seed picks the details (which byte, which length).
+func NewPlanned(c vpcd.Card, seed uint64, plan []Step, log logrus.FieldLogger) (*Card, error) {
+	h := New(c, seed, log)
+	h.plan = map[uint64]string{}
+	for _, st := range plan {
+		if _, err := mutationNamed(st.Mutation); err != nil {
+			return nil, err
+		}
+		h.plan[st.Exchange] = st.Mutation
+	}
+	return h, nil
+}
+
+// Mutations names every mutation, in a fixed order.
+func Mutations() []string {
+	names := make([]string, len(mutations))
+	for i, m := range mutations {
+		names[i] = m.name
+	}
+	return names
+}
+
+func mutationNamed(name string) (*mutation, error) {
+	for i := range mutations {
+		if mutations[i].name == name {
+			return &mutations[i], nil
+		}
+	}
+	return nil, fmt.Errorf("hostile: unknown mutation %q (want one of %s)", name, strings.Join(Mutations(), ", "))
+}
+
+// Changes reports whether step st, with seed, changes answer: a mutation
+// that leaves an answer as it is (no DER in it, no data to truncate) need
+// not be tried on it. A delay always counts as a change.
+func Changes(seed uint64, st Step, answer []byte) bool {
+	m, err := mutationNamed(st.Mutation)
+	if err != nil {
+		return false
+	}
+	return m.delay || !bytes.Equal(m.apply(rand.New(rand.NewPCG(seed, st.Exchange)), answer), answer)
+}
+
+// Exchanges returns the exchanges a planned Card has answered so far.
+func (h *Card) Exchanges() []Exchange {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return slices.Clone(h.trace)
 }
 
 // ATR is left intact: a host that cannot parse the ATR never sends an APDU.
@@ -48,8 +132,11 @@ func (h *Card) Reset()    { h.card.Reset() }
 func (h *Card) PowerOff() { h.card.PowerOff() }
 
 // Transmit forwards cmd to the card and returns its answer, mutated for
-// one exchange in Rate.
+// one exchange in Rate, or as planned.
 func (h *Card) Transmit(cmd []byte) []byte {
+	if out, ok := h.getResponse(cmd); ok {
+		return out
+	}
 	resp := h.card.Transmit(cmd)
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -60,21 +147,67 @@ func (h *Card) Transmit(cmd []byte) []byte {
 		h.app, _ = emulator.AppByAID(cmd[5:min(len(cmd), 5+int(cmd[4]))])
 	}
 	rng := rand.New(rand.NewPCG(h.seed, n))
-	if h.Rate > 1 && rng.IntN(h.Rate) != 0 {
-		return resp
+	var m *mutation
+	if h.plan != nil {
+		if len(h.trace) < maxTrace {
+			h.trace = append(h.trace, Exchange{Command: desc, Answer: resp})
+		}
+		name, ok := h.plan[n]
+		if !ok {
+			return resp
+		}
+		m, _ = mutationNamed(name)
+	} else {
+		if h.Rate > 1 && rng.IntN(h.Rate) != 0 {
+			return resp
+		}
+		m = &mutations[rng.IntN(len(mutations))]
 	}
-	m := mutations[rng.IntN(len(mutations))]
 	out := m.apply(rng, resp)
-	h.log.Warn("hostile answer", logging.Fields{
+	fields := logging.Fields{
 		"seq": n, "seed": h.seed, "mutation": m.name, "cmd": desc,
 		"answer": hex.EncodeToString(resp), "sent": hex.EncodeToString(out),
-	})
+	}
+	switch {
+	case m.delay:
+		d := time.Duration(1 + rng.Int64N(int64(max(h.MaxDelay, 1))))
+		fields["delay"] = d.String()
+		time.Sleep(d)
+	case m.name == "sw-61xx" && len(out) == 2 && out[0] == 0x61:
+		h.held = resp
+	}
+	h.log.Warn("hostile answer", fields)
 	return out
+}
+
+// getResponse answers a GET RESPONSE after a 61xx answer with the data
+// held back, Le bytes at a time (ISO 7816-4 §5.3.4), without counting it
+// as an exchange. Any other command drops what was held.
+func (h *Card) getResponse(cmd []byte) ([]byte, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	held := h.held
+	h.held = nil
+	if held == nil || len(cmd) < 4 || cmd[1] != 0xC0 {
+		return nil, false
+	}
+	data, sw := split(held)
+	le := 256
+	if len(cmd) == 5 && cmd[4] != 0 {
+		le = int(cmd[4])
+	}
+	if len(data) <= le {
+		return join(data, sw), true
+	}
+	h.held = held[le:]
+	return join(data[:le], []byte{0x61, byte(min(len(data)-le, 256))}), true
 }
 
 type mutation struct {
 	name  string
 	apply func(rng *rand.Rand, resp []byte) []byte
+	// delay pauses before the answer, which it leaves as it is.
+	delay bool
 }
 
 func split(resp []byte) (data, sw []byte) {
@@ -96,11 +229,11 @@ var oddSWs = [][]byte{
 }
 
 var mutations = []mutation{
-	{"truncate-data", func(rng *rand.Rand, resp []byte) []byte {
+	{name: "truncate-data", apply: func(rng *rand.Rand, resp []byte) []byte {
 		data, sw := split(resp)
 		return join(data[:rng.IntN(len(data)+1)], sw)
 	}},
-	{"extra-data", func(rng *rand.Rand, resp []byte) []byte {
+	{name: "extra-data", apply: func(rng *rand.Rand, resp []byte) []byte {
 		data, sw := split(resp)
 		extra := make([]byte, 1+rng.IntN(300))
 		for i := range extra {
@@ -108,22 +241,22 @@ var mutations = []mutation{
 		}
 		return join(append(append([]byte(nil), data...), extra...), sw)
 	}},
-	{"odd-sw", func(rng *rand.Rand, resp []byte) []byte {
+	{name: "odd-sw", apply: func(rng *rand.Rand, resp []byte) []byte {
 		data, _ := split(resp)
 		return join(data, oddSWs[rng.IntN(len(oddSWs))])
 	}},
-	{"error-with-data", func(rng *rand.Rand, resp []byte) []byte {
+	{name: "error-with-data", apply: func(rng *rand.Rand, resp []byte) []byte {
 		data, _ := split(resp)
 		if len(data) == 0 {
 			data = []byte{0x30, 0x82, 0x04, 0xAA}
 		}
 		return join(data, []byte{0x69, 0x82})
 	}},
-	{"ok-without-data", func(_ *rand.Rand, _ []byte) []byte { return []byte{0x90, 0x00} }},
-	{"short-answer", func(rng *rand.Rand, resp []byte) []byte {
+	{name: "ok-without-data", apply: func(_ *rand.Rand, _ []byte) []byte { return []byte{0x90, 0x00} }},
+	{name: "short-answer", apply: func(rng *rand.Rand, resp []byte) []byte {
 		return append([]byte(nil), resp[:rng.IntN(min(2, len(resp))+1)]...)
 	}},
-	{"bad-ber-length", func(rng *rand.Rand, resp []byte) []byte {
+	{name: "bad-ber-length", apply: func(rng *rand.Rand, resp []byte) []byte {
 		data, sw := split(resp)
 		out := append([]byte(nil), data...)
 		if len(out) < 2 {
@@ -141,11 +274,152 @@ var mutations = []mutation{
 		}
 		return join(out, sw)
 	}},
-	{"flip-byte", func(rng *rand.Rand, resp []byte) []byte {
+	{name: "flip-byte", apply: func(rng *rand.Rand, resp []byte) []byte {
 		out := append([]byte(nil), resp...)
 		if len(out) > 0 {
 			out[rng.IntN(len(out))] ^= byte(1 + rng.IntN(255))
 		}
 		return out
 	}},
+	// The length of a DER value (a certificate, a key) claims more than
+	// follows: the outermost one, where a host sizes its buffer.
+	{name: "der-length", apply: func(_ *rand.Rand, resp []byte) []byte {
+		data, sw := split(resp)
+		if len(data) == 0 || data[0] != 0x30 {
+			return resp
+		}
+		return join(setLength(data, berLengths(data, 0)[:1], lengthMax), sw)
+	}},
+	// The FF x0 LL header of a text or visual AP record (card.md §4)
+	// claims more than the file holds.
+	{name: "ff-header", apply: func(_ *rand.Rand, resp []byte) []byte {
+		data, sw := split(resp)
+		if len(data) < 3 || data[0] != 0xFF || data[1]&0x0F != 0 {
+			return resp
+		}
+		return join(setLength(data, berLengths(data, 0)[:1], lengthMax), sw)
+	}},
+	// A length inside a record or certificate, past its header, claims
+	// too much or nothing.
+	{name: "tlv-length", apply: func(rng *rand.Rand, resp []byte) []byte {
+		data, sw := split(resp)
+		inner := berLengths(data, 0)
+		if len(inner) < 2 {
+			return resp
+		}
+		at := inner[1+rng.IntN(len(inner)-1):][:1]
+		return join(setLength(data, at, []int{lengthMax, lengthZero}[rng.IntN(2)]), sw)
+	}},
+	// 61xx: the data waits for a GET RESPONSE, which the Card answers;
+	// xx is the true length or, one time in three, a wrong one.
+	{name: "sw-61xx", apply: func(rng *rand.Rand, resp []byte) []byte {
+		data, _ := split(resp)
+		if len(data) == 0 {
+			return resp
+		}
+		return []byte{0x61, wrongLength(rng, len(data))}
+	}},
+	// 6Cxx: the host is to resend with Le = xx, which the card answers.
+	{name: "sw-6cxx", apply: func(rng *rand.Rand, resp []byte) []byte {
+		data, _ := split(resp)
+		if len(data) == 0 {
+			return resp
+		}
+		return []byte{0x6C, wrongLength(rng, len(data))}
+	}},
+	{name: "delay", delay: true, apply: func(_ *rand.Rand, resp []byte) []byte { return resp }},
+}
+
+// wrongLength is n as a short Le (256 is 00), or one time in three a
+// random other one.
+func wrongLength(rng *rand.Rand, n int) byte {
+	if rng.IntN(3) == 0 {
+		return byte(rng.UintN(256))
+	}
+	return byte(n)
+}
+
+// How setLength rewrites a length field.
+const (
+	lengthMax  = iota // the largest the field's width can say
+	lengthZero        // zero
+)
+
+// maxBERLengths bounds the length fields berLengths collects.
+const maxBERLengths = 256
+
+// berLengths returns the offsets of the length fields of the BER TLVs in b,
+// outermost first, descending into constructed ones. A length past the end
+// of b still counts; the walk stops where b stops parsing.
+func berLengths(b []byte, depth int) []int {
+	var out []int
+	for i := 0; i < len(b) && len(out) < maxBERLengths; {
+		tag := b[i]
+		if tag == 0x00 || tag == 0xFF && depth > 0 {
+			break // filler (in records, card.md §4)
+		}
+		j := i + 1
+		if tag&0x1F == 0x1F {
+			for j < len(b) && j < i+4 && b[j]&0x80 != 0 {
+				j++
+			}
+			j++
+		}
+		if j >= len(b) {
+			break
+		}
+		n, w := berLength(b[j:])
+		if w == 0 {
+			break
+		}
+		out = append(out, j)
+		start := j + w
+		end := min(start+n, len(b))
+		if tag&0x20 != 0 && depth < 8 {
+			for _, k := range berLengths(b[start:end], depth+1) {
+				out = append(out, start+k)
+			}
+		}
+		if end <= i {
+			break
+		}
+		i = end
+	}
+	return out
+}
+
+// berLength decodes a definite length: its value and width, or width 0.
+func berLength(b []byte) (n, width int) {
+	switch {
+	case b[0] < 0x80:
+		return int(b[0]), 1
+	case b[0] > 0x80 && b[0] <= 0x83 && len(b) > int(b[0]&0x7F):
+		w := int(b[0] & 0x7F)
+		for _, x := range b[1 : 1+w] {
+			n = n<<8 | int(x)
+		}
+		return n, 1 + w
+	}
+	return 0, 0
+}
+
+// setLength returns a copy of b whose length fields at offsets say how.
+func setLength(b []byte, offsets []int, how int) []byte {
+	out := append([]byte(nil), b...)
+	for _, at := range offsets {
+		_, w := berLength(out[at:])
+		switch {
+		case how == lengthZero && w == 1:
+			out[at] = 0
+		case how == lengthZero:
+			clear(out[at+1 : at+w])
+		case w == 1:
+			out[at] = 0x7F
+		default:
+			for k := at + 1; k < at+w; k++ {
+				out[k] = 0xFF
+			}
+		}
+	}
+	return out
 }
