@@ -82,5 +82,9 @@ func GetData(tag uint16, ne int) Command {
 	return Command{INS: INSGetData, P1: byte(tag >> 8), P2: byte(tag), Ne: ne}
 }
 
+// GetUID is a PC/SC part 3 reader's GET DATA for the card's UID (P1=00),
+// asking for ne bytes (256: Le=00, the whole UID).
+func GetUID(ne int) Command { return Command{CLA: CLAReader, INS: INSGetData, Ne: ne} }
+
 // GetChallenge asks for ne random bytes.
 func GetChallenge(ne int) Command { return Command{INS: INSGetChallenge, Ne: ne} }

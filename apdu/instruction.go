@@ -7,6 +7,9 @@ package apdu
 const (
 	CLAInterindustry byte = 0x00
 	CLAProprietary   byte = 0x80
+	// CLAReader marks the pseudo-APDUs a PC/SC part 3 contactless reader
+	// answers itself (GET UID); a contact reader passes them to the card.
+	CLAReader byte = 0xFF
 )
 
 // Instruction bytes. The ISO ones come with CLAInterindustry, the JICSAP

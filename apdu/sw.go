@@ -34,7 +34,11 @@ const (
 	SWINSNotSupported      SW = 0x6D00
 	SWCLANotSupported      SW = 0x6E00
 	SWUnknown              SW = 0x6F00
+	SWWrongLe              SW = 0x6C00 // | the exact length
 )
+
+// ExactLength builds the 6Cxx answer naming the Le that fits n bytes.
+func ExactLength(n int) SW { return SWWrongLe | SW(byte(n)) }
 
 // RetriesLeft builds the 63Cx answer for n tries left (n is clamped to 0..15).
 func RetriesLeft(n int) SW {

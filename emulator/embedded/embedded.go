@@ -1,14 +1,16 @@
 // Package embedded runs an emulated card in this process as the target the
 // conformance suite and the fuzzers drive: Transmit and Reset as through a
-// reader, and Restore, which returns to the card it was made with by
-// copying back its secrets and counters (emulator.Checkpoint), so a fuzzer
-// can start every input from the same card at no real cost.
+// reader (a contactless one for a contactless chip, profile.Present), and
+// Restore, which returns to the card it was made with by copying back its
+// secrets and counters (emulator.Checkpoint), so a fuzzer can start every
+// input from the same card at no real cost.
 package embedded
 
 import (
 	"fmt"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/vpcd"
 )
 
@@ -28,12 +30,14 @@ func New(name string, s *emulator.State) (*Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded card %s: %w", name, err)
 	}
-	return &Target{name: name, initial: s.Clone(), card: c, start: c.Checkpoint(), cur: c}, nil
+	return &Target{name: name, initial: s.Clone(), card: c, start: c.Checkpoint(), cur: profile.Present(s, c)}, nil
 }
 
 // Wrap sends every later command through w(card), e.g. to plant a bug or
-// to make the card hostile.
-func (t *Target) Wrap(w func(*emulator.Card) vpcd.Card) { t.cur = w(t.card) }
+// to make the card hostile; a contactless chip's reader stays in front.
+func (t *Target) Wrap(w func(*emulator.Card) vpcd.Card) {
+	t.cur = profile.Present(t.initial, w(t.card))
+}
 
 func (t *Target) Name() string { return t.name }
 

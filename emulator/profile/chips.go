@@ -2,12 +2,14 @@ package profile
 
 import (
 	"bytes"
+	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/contactless"
 )
 
 // Chip names a chip generation: the ATR a reader shows for it and what the
@@ -31,6 +33,9 @@ type ChipSpec struct {
 	// ATR is what the reader reports: the chip's own contact ATR, or for
 	// a contactless chip the ATR a PC/SC part 3 reader builds from ATQB.
 	ATR []byte
+	// ATQB is what a contactless chip answers REQB with (its PUPI is
+	// drawn per activation); nil for a contact chip.
+	ATQB *contactless.ATQB
 	// Stores names the contact chip whose ATR this contactless chip keeps
 	// for GET DATA 5F51; empty for a contact chip, which stores its own.
 	Stores Chip
@@ -50,34 +55,51 @@ func hexATR(s string) []byte {
 	return b
 }
 
+// typeB is a contactless preset: the ATR is what a PC/SC part 3 reader
+// builds from the ATQB (card.md §1.2), so the table keeps the ATQB and
+// derives the ATR; TestContactlessATRs checks it against the observed
+// bytes.
+func typeB(name Chip, appData [4]byte, protocolInfo [3]byte, stores Chip, source string) ChipSpec {
+	q := &contactless.ATQB{AppData: appData, ProtocolInfo: protocolInfo}
+	return ChipSpec{Name: name, Interface: Contactless, ATR: q.ATR(contactless.Part3, [4]byte{}), ATQB: q, Stores: stores, Source: source}
+}
+
 var chipSpecs = []ChipSpec{
-	{"jpki-01", Contact, hexATR("3B E0 00 FF 81 31 FE 45 14"), "", "OpenSC card-jpki.c (2016), minidriver \"JPKI\"; myna-card's contact test"},
-	{"jpki-02", Contact, hexATR("3B DA 13 FF 81 31 FB 46 80 12 39 2F 31 C1 73 C6 01 C0 3B"), "", "OpenSC issue #3021 (card received 2024), minidriver \"JPKI (02)\"; pcsc-tools"},
-	{"jpki-03", Contact, hexATR("3B C5 FF 81 31 FB 45 80 73 C6 01 00 00"), "", "pcsc-tools; minidriver \"JPKI (03)\"; jpki/myna issue #12"},
-	{"jpki-04", Contact, hexATR("3B F5 91 00 FF 91 81 71 FE 40 00 42 00 01 00 D1 D6"), "", "pcsc-tools; minidriver \"JPKI (04)\""},
-	{"jpki-05", Contact, hexATR("3B F5 91 00 FF 91 81 71 FE 40 00 42 00 01 B3 A1 15"), "", "pcsc-tools; minidriver \"JPKI (05)\""},
-	{"jpki-06", Contactless, hexATR("3B 88 80 01 00 00 05 E0 B3 81 A1 00 7F"), "jpki-05", "pcsc-tools; minidriver \"JPKI (06)\""},
-	{"jpki-07", Contactless, hexATR("3B 88 80 01 00 00 41 E0 B3 81 A1 00 3B"), "jpki-05", "pcsc-tools; minidriver \"JPKI (07)\""},
-	{"jpki-08", Contactless, hexATR("3B 88 80 01 00 4B 51 FF 00 81 D1 00 BC"), "jpki-04", "minidriver \"JPKI (08)\""},
-	{"jpki-09", Contactless, hexATR("3B 88 80 01 00 4B 51 FF B3 81 D1 00 0F"), "jpki-04", "pcsc-tools; minidriver \"JPKI (09)\""},
+	{"jpki-01", Contact, hexATR("3B E0 00 FF 81 31 FE 45 14"), nil, "", "OpenSC card-jpki.c (2016), minidriver \"JPKI\"; myna-card's contact test"},
+	{"jpki-02", Contact, hexATR("3B DA 13 FF 81 31 FB 46 80 12 39 2F 31 C1 73 C6 01 C0 3B"), nil, "", "OpenSC issue #3021 (card received 2024), minidriver \"JPKI (02)\"; pcsc-tools"},
+	{"jpki-03", Contact, hexATR("3B C5 FF 81 31 FB 45 80 73 C6 01 00 00"), nil, "", "pcsc-tools; minidriver \"JPKI (03)\"; jpki/myna issue #12"},
+	{"jpki-04", Contact, hexATR("3B F5 91 00 FF 91 81 71 FE 40 00 42 00 01 00 D1 D6"), nil, "", "pcsc-tools; minidriver \"JPKI (04)\""},
+	{"jpki-05", Contact, hexATR("3B F5 91 00 FF 91 81 71 FE 40 00 42 00 01 B3 A1 15"), nil, "", "pcsc-tools; minidriver \"JPKI (05)\""},
+	typeB("jpki-06", [4]byte{0x00, 0x00, 0x05, 0xE0}, [3]byte{0xB3, 0x81, 0xA1}, "jpki-05", "pcsc-tools; minidriver \"JPKI (06)\""),
+	typeB("jpki-07", [4]byte{0x00, 0x00, 0x41, 0xE0}, [3]byte{0xB3, 0x81, 0xA1}, "jpki-05", "pcsc-tools; minidriver \"JPKI (07)\""),
+	typeB("jpki-08", [4]byte{0x00, 0x4B, 0x51, 0xFF}, [3]byte{0x00, 0x81, 0xD1}, "jpki-04", "minidriver \"JPKI (08)\""),
+	typeB("jpki-09", [4]byte{0x00, 0x4B, 0x51, 0xFF}, [3]byte{0xB3, 0x81, 0xD1}, "jpki-04", "pcsc-tools; minidriver \"JPKI (09)\""),
 }
 
 // Chips lists the presets in the order of card.md §1.1 then §1.2.
 func Chips() []ChipSpec {
 	out := make([]ChipSpec, len(chipSpecs))
 	for i, c := range chipSpecs {
-		c.ATR = bytes.Clone(c.ATR)
-		out[i] = c
+		out[i] = c.clone()
 	}
 	return out
+}
+
+// clone copies what a caller could change through the preset table.
+func (s ChipSpec) clone() ChipSpec {
+	s.ATR = bytes.Clone(s.ATR)
+	if s.ATQB != nil {
+		q := *s.ATQB
+		s.ATQB = &q
+	}
+	return s
 }
 
 // Spec returns the preset named c, or an error naming the known ones.
 func (c Chip) Spec() (ChipSpec, error) {
 	for _, s := range chipSpecs {
 		if s.Name == c {
-			s.ATR = bytes.Clone(s.ATR)
-			return s, nil
+			return s.clone(), nil
 		}
 	}
 	names := make([]string, len(chipSpecs))
@@ -207,4 +229,17 @@ func SetChip(s *emulator.State, c Chip) error {
 		s.Settings.ExtendedReadBinary = emulator.DefaultSettings().ExtendedReadBinary
 	}
 	return nil
+}
+
+// Present puts a served card in the reader its chip is read through: for
+// a contactless chip a PC/SC part 3 reader (package contactless), which
+// builds the ATR from the ATQB, draws a PUPI per activation from
+// crypto/rand and answers GET UID; a contact chip, or a card file naming
+// no chip, is served as it is.
+func Present(st *emulator.State, c contactless.Card) contactless.Card {
+	spec, err := Chip(st.Chip).Spec()
+	if err != nil || spec.ATQB == nil {
+		return c
+	}
+	return contactless.NewReader(c, *spec.ATQB, contactless.Part3, rand.Reader)
 }

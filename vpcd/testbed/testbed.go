@@ -48,8 +48,9 @@ type Card struct {
 	// such as the one beside its card file (control.SocketPath).
 	Socket string
 	// Wrap, when set, puts a card of the caller's between vpcd and the
-	// served card (which switches hostile answers on and off): to count
-	// or mutate exchanges, as matrix and fuzz-client do.
+	// served card (which switches hostile answers on and off, behind the
+	// contactless reader of a contactless chip): to count or mutate
+	// exchanges, as matrix and fuzz-client do.
 	Wrap func(vpcd.Card) vpcd.Card
 }
 
@@ -119,7 +120,7 @@ func Start(o Options) (*Bed, error) {
 		}
 		cc := control.NewCard(c.Name, d.ReaderName(i), c.Card, d.Addr(i), log)
 		if c.Wrap != nil {
-			cc.Server.Card = c.Wrap(cc)
+			cc.Server.Card = c.Wrap(cc.Server.Card)
 		}
 		b.Cards = append(b.Cards, cc)
 	}
