@@ -111,11 +111,12 @@ const (
 )
 
 var (
-	asanSummary = regexp.MustCompile(`SUMMARY: AddressSanitizer: (\S+)(?: \(.*?\))?(?: in (\S+))?`)
-	ubsanError  = regexp.MustCompile(`(?m)^\S+:\d+:\d+: runtime error: (.*)$`)
-	goPanic     = regexp.MustCompile(`(?m)^(panic: .*|fatal error: .*)$`)
-	goFrame     = regexp.MustCompile(`(?m)^goroutine \d+ \[running\]:\n(?:panic\(.*\n.*\n)?([^\s(]+)`)
-	numbers     = regexp.MustCompile(`0x[0-9a-fA-F]+|\d+`)
+	asanError  = regexp.MustCompile(`ERROR: AddressSanitizer: (\S+)`)
+	asanFrame  = regexp.MustCompile(`(?m)^\s+#\d+ 0x[0-9a-f]+ in (\S+)`)
+	ubsanError = regexp.MustCompile(`(?m)^\S+:\d+:\d+: runtime error: (.*)$`)
+	goPanic    = regexp.MustCompile(`(?m)^(panic: .*|fatal error: .*)$`)
+	goFrame    = regexp.MustCompile(`(?m)^goroutine \d+ \[running\]:\n(?:panic\(.*\n.*\n)?([^\s(]+)`)
+	numbers    = regexp.MustCompile(`0x[0-9a-fA-F]+|\d+`)
 )
 
 // classify says whether a run is a finding: its kind and a signature that
@@ -126,9 +127,13 @@ func (f *clientFuzzer) classify(o runOutcome) (kind, sig string) {
 	case o.timedOut:
 		return findHang, fmt.Sprintf("hang: still running after %v", f.timeout)
 	case strings.Contains(o.output, "ERROR: AddressSanitizer"):
-		sig := "asan"
-		if m := asanSummary.FindStringSubmatch(o.output); m != nil {
-			sig += ": " + strings.TrimSpace(m[1]+" in "+m[2])
+		sig := "asan: " + asanError.FindStringSubmatch(o.output)[1]
+		// The first frame of the program, past the sanitizer's own.
+		for _, m := range asanFrame.FindAllStringSubmatch(o.output, -1) {
+			if !strings.HasPrefix(m[1], "__") && !strings.Contains(m[1], "interceptor") {
+				sig += " in " + m[1]
+				break
+			}
 		}
 		return findASan, sig
 	case strings.Contains(o.output, "runtime error:") && ubsanError.MatchString(o.output):
@@ -204,6 +209,20 @@ func randomPlan(seed uint64, i, n int) []hostile.Step {
 		plan = append(plan, hostile.Step{Exchange: x, Mutation: names[rng.IntN(len(names))]})
 	}
 	return plan
+}
+
+// reportLines is what a finding file keeps of a run's output: from the
+// start of a sanitizer's or Go's report if there is one (its stack is what
+// matters), else the last lines.
+func reportLines(output string) []string {
+	for _, marker := range []string{"ERROR: AddressSanitizer", "runtime error:", "panic: ", "fatal error: "} {
+		if i := strings.Index(output, marker); i >= 0 {
+			start := strings.LastIndexByte(output[:i], '\n') + 1
+			lines := lastLines(output[start:], maxOutput)
+			return lines[:min(len(lines), 2*tailLines)]
+		}
+	}
+	return lastLines(output, tailLines)
 }
 
 func writeFinding(path string, fd clientFinding) error {

@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -89,6 +90,13 @@ func runFuzzClient(e *env, args []string) error {
 			return err
 		}
 		f.seed, f.kind = replay.Seed, replay.CardKind
+		timeoutSet := false
+		fs.Visit(func(fl *flag.Flag) { timeoutSet = timeoutSet || fl.Name == "timeout" })
+		if !timeoutSet && replay.Timeout != "" {
+			if f.timeout, err = time.ParseDuration(replay.Timeout); err != nil {
+				return fmt.Errorf("--replay %s: timeout %q: %v", f.replay, replay.Timeout, err)
+			}
+		}
 		if len(argv) == 0 {
 			argv = replay.Command
 		}
@@ -120,7 +128,7 @@ func replayFinding(e *env, fz *clientFuzzer, fd clientFinding) error {
 		return err
 	}
 	kind, sig := fz.classify(o)
-	for _, l := range lastLines(o.output, tailLines) {
+	for _, l := range reportLines(o.output) {
 		fmt.Fprintf(e.stdout, "| %s\n", l)
 	}
 	if kind == "" {
@@ -199,7 +207,7 @@ func fuzzClient(e *env, fz *clientFuzzer, f fuzzClientFlags) error {
 				return err
 			}
 			fd := clientFinding{Kind: kind, Signature: sig, Phase: phase, Seed: fz.seed, CardKind: f.kind, Mutations: plan,
-				Command: fz.argv, Timeout: fz.timeout.String(), Exit: o.status, Output: lastLines(o.output, tailLines)}
+				Command: fz.argv, Timeout: fz.timeout.String(), Exit: o.status, Output: reportLines(o.output)}
 			for _, st := range plan {
 				fd.Commands = append(fd.Commands, clean.exchanges[st.Exchange].Command)
 			}
