@@ -166,8 +166,9 @@ func issuerCases() []Case {
 					t.Errorf("card face not readable with 照合番号B after conversion")
 				}
 			}},
-		{ID: "ISSUER-002", Title: "a municipal unblock of an exhausted auth PIN restores it: full counter, VERIFY 9000", Spec: "§7.2",
-			Class: Destructive, Issuer: true, Needs: []emulator.FileRef{emulator.JPKIAuthPIN},
+		{ID: "ISSUER-002", Title: "a municipal unblock of an exhausted auth PIN restores it: full counter, VERIFY 9000", Spec: "§7.2, §11.1",
+			// A face-auth card's PINs stay locked until it is reversed (INV-003).
+			Kinds: pinKinds, Class: Destructive, Issuer: true, Needs: []emulator.FileRef{emulator.JPKIAuthPIN},
 			Run: func(t *T) {
 				t.issue(func(s *emulator.State) error { return s.ExhaustPIN(emulator.JPKIAuthPIN) }, nil)
 				t.Equal("tries left after exhaustion", 0, t.fullCounter(emulator.JPKIAuthPIN))

@@ -28,6 +28,7 @@ var (
 	noSignCertKinds = []emulator.Kind{emulator.KindFaceAuth, emulator.KindNoSignCert}
 	validCertKinds  = []emulator.Kind{emulator.KindNormal, emulator.KindFaceAuth, emulator.KindNoSignCert, emulator.KindPINBlocked}
 	onlyFaceAuth    = []emulator.Kind{emulator.KindFaceAuth}
+	pinKinds        = []emulator.Kind{emulator.KindNormal, emulator.KindNoSignCert, emulator.KindPINBlocked, emulator.KindExpiredCerts}
 )
 
 // fourDigitPINs are the holder's 4-digit PINs, which a face-auth card has

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"slices"
+	"time"
 )
 
 // Issuer (municipal terminal) operations: pure transforms of a State that
@@ -30,9 +32,17 @@ func (p PINSet) byRef() map[FileRef]Secret {
 // and key are removed, 0008 says so (00 8F 00), the sign password and the
 // 4-digit PINs get random values nobody knows and exhausted counters
 // (FaceAuthExhaustedCounter).
+// A card already in face-auth mode is refused, and so is one whose auth
+// certificate has expired: the 利用者証明用電子証明書 is what a face-auth card
+// is used through (card.md §11.1), so the municipality renews it first.
 func (s *State) ConvertToFaceAuth(rand io.Reader) error {
-	if s.Settings.FaceAuthLock != FaceAuthExhaustedCounter {
+	switch {
+	case s.Settings.FaceAuthLock != FaceAuthExhaustedCounter:
 		return fmt.Errorf("emulator: face-auth lock %v not supported", s.Settings.FaceAuthLock)
+	case s.Kind == KindFaceAuth:
+		return fmt.Errorf("emulator: face-auth: the card is already %q", KindFaceAuth)
+	case s.Kind == KindExpiredCerts:
+		return fmt.Errorf("emulator: face-auth: the card's auth certificate has expired, and a face-auth card is used only through it (card.md §11.1)")
 	}
 	locked := fourDigitPINs[:]
 	if s.PINs[JPKISignPassword] != nil {
@@ -117,11 +127,30 @@ func (p *PIN) set(v Secret) {
 }
 
 // Unblock gives key ref a new value and a full counter, as the municipal
-// terminal's PIN reset does.
+// terminal's PIN reset does. The 照合番号 keys take only the value the
+// card's own data implies (Holder.ImpliedSecret); a nil value means that
+// value. The 4-digit PINs of a face-auth card stay locked until the card is
+// reversed (ReverseFaceAuth), which is the municipal flow that sets them
+// (card.md §11.1).
 func (s *State) Unblock(ref FileRef, value Secret) error {
-	p := s.PINs[ref]
-	if p == nil {
-		return fmt.Errorf("emulator: unblock: card has no key %v", ref)
+	p, err := s.key("unblock", ref)
+	if err != nil {
+		return err
+	}
+	implied, derived, err := s.Holder.ImpliedSecret(ref)
+	switch {
+	case err != nil:
+		return fmt.Errorf("emulator: unblock: %w", err)
+	case ref == TextBlockedKey:
+		return ValidatePIN(ref, value)
+	case derived && value == nil:
+		value = implied
+	case derived && !bytes.Equal(value, implied):
+		return fmt.Errorf("emulator: unblock: the value for %v is not the one the card's data implies: %s (card.md §7.1, §7.3)", ref, impliedKeys[ref].rule)
+	case value == nil:
+		return fmt.Errorf("emulator: unblock: give the new value for %v", ref)
+	case s.Kind == KindFaceAuth && slices.Contains(fourDigitPINs[:], ref):
+		return fmt.Errorf("emulator: unblock: %v of a face-auth card stays locked until the card is reversed (card.md §11.1)", ref)
 	}
 	if err := ValidatePIN(ref, value); err != nil {
 		return err
@@ -130,15 +159,55 @@ func (s *State) Unblock(ref FileRef, value Secret) error {
 		return fmt.Errorf("emulator: unblock: %v protects no sign key on this card; use InstallSignCert", ref)
 	}
 	p.set(value)
+	s.settleKind()
 	return nil
+}
+
+// key returns the PIN of key reference ref for issuer operation op, with
+// an error that says whether ref is no key reference at all or one this
+// card lacks.
+func (s *State) key(op string, ref FileRef) (*PIN, error) {
+	e, ok := lookupEF(ref)
+	switch {
+	case !ok:
+		return nil, fmt.Errorf("emulator: %s: unknown key reference %v (card.md §7.1 lists them)", op, ref)
+	case e.kind != efPIN:
+		return nil, fmt.Errorf("emulator: %s: %v is a file, not a key reference", op, ref)
+	case s.PINs[ref] == nil:
+		return nil, fmt.Errorf("emulator: %s: card has no key %v", op, ref)
+	}
+	return s.PINs[ref], nil
+}
+
+// settleKind re-derives the kind after an operation that sets counters or
+// certificates, as the card shows it (card.md §4.1 EF 0008, §11.2): the
+// face-auth and expired-certs kinds are what the municipality made and stay;
+// otherwise a blocked 4-digit PIN makes pin-blocked, no sign certificate
+// no-sign-cert, and a card with neither is normal.
+func (s *State) settleKind() {
+	blocked := func(r FileRef) bool { p := s.PINs[r]; return p != nil && p.Blocked() }
+	switch {
+	case s.Kind == KindFaceAuth || s.Kind == KindExpiredCerts:
+	case slices.ContainsFunc(fourDigitPINs[:], blocked):
+		s.Kind = KindPINBlocked
+	case s.Files[JPKISignCert] == nil:
+		s.Kind = KindNoSignCert
+	default:
+		s.Kind = KindNormal
+	}
 }
 
 // InstallSignCert loads a sign certificate (DER), its PKCS#8 RSA-2048 key
 // and the password that opens them; 0008 byte 0 becomes 8F.
+// A face-auth card is refused until it is reversed, and so is a holder
+// under 15 on the certificate's first day (card.md §10, §11.1).
 func (s *State) InstallSignCert(cert, pkcs8Key []byte, password Secret) error {
 	c, err := x509.ParseCertificate(cert)
 	if err != nil {
 		return fmt.Errorf("emulator: sign certificate: %w", err)
+	}
+	if err := s.SignCertIssuable(c.NotBefore); err != nil {
+		return err
 	}
 	k, err := parseKey(pkcs8Key)
 	if err != nil {
@@ -161,8 +230,23 @@ func (s *State) InstallSignCert(cert, pkcs8Key []byte, password Secret) error {
 	s.PINs[JPKISignPassword] = p
 	s.Files[JPKISignCert] = bytes.Clone(cert)
 	s.Keys[JPKISignKey] = bytes.Clone(pkcs8Key)
-	if s.Kind == KindNoSignCert {
-		s.Kind = KindNormal
+	s.settleKind()
+	return nil
+}
+
+// minSignCertAge is the age below which no sign certificate is issued
+// (card.md §10).
+const minSignCertAge = 15
+
+// SignCertIssuable says why a sign certificate dated from day cannot be
+// issued to this card, or nil if it can: not to a face-auth card until it
+// is reversed (card.md §11.1), not to a holder under 15 (§10).
+func (s *State) SignCertIssuable(day time.Time) error {
+	if s.Kind == KindFaceAuth {
+		return fmt.Errorf("emulator: sign certificate: a face-auth card gets none until the municipality reverses it (card.md §11.1)")
+	}
+	if b := s.Holder.BirthDate; !b.IsZero() && day.Before(b.AddDate(minSignCertAge, 0, 0)) {
+		return fmt.Errorf("emulator: sign certificate: the holder (born %s) is under %d on %s (card.md §10)", b.Format(time.DateOnly), minSignCertAge, day.Format(time.DateOnly))
 	}
 	return nil
 }
@@ -181,10 +265,11 @@ func (s *State) setCertStatus(b byte) error {
 
 // ExhaustPIN uses up the retry counter of key ref.
 func (s *State) ExhaustPIN(ref FileRef) error {
-	p := s.PINs[ref]
-	if p == nil {
-		return fmt.Errorf("emulator: exhaust: card has no key %v", ref)
+	p, err := s.key("exhaust", ref)
+	if err != nil {
+		return err
 	}
 	p.Remaining = 0
+	s.settleKind()
 	return nil
 }

@@ -62,7 +62,7 @@ var demoSequence = []demoStep{
 	{"SELECT 券面事項確認AP", fixed(apdu.SelectAID(emulator.AppVisual.AID()))},
 	{"SELECT EF 0012 (照合番号B)", fixed(apdu.SelectEF(0x0012))},
 	{"VERIFY 照合番号B", verify(func(p profile.Persona) string {
-		b, err := profile.CollationB(p.BirthDate, p.CardExpiry, p.SecurityCode)
+		b, err := emulator.CollationB(p.BirthDate, p.CardExpiry, p.SecurityCode)
 		if err != nil {
 			panic(err) // the built-in persona is valid; profile tests prove it
 		}

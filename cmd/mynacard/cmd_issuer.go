@@ -36,7 +36,7 @@ var issuerOps = []issuerOp{
 	{"unblock", "set a key's value and reset its retry counter",
 		func(fs *flag.FlagSet, _ profile.Persona, r *control.Request) {
 			fs.StringVar(&r.Key, "key", emulator.JPKIAuthPIN.String(), "key reference, e.g. jpki/0018, jpki/001B, text/0011, juki/001C, common/001C")
-			fs.StringVar(&r.Value, "value", "", "new value (default: the default persona's PIN for the key)")
+			fs.StringVar(&r.Value, "value", "", "new value (default: the default persona's PIN; for 照合番号A/B and the birth-date key, the value the card's data implies)")
 		}},
 	{"issue-sign-cert", "issue a new sign certificate and key from the card's test PKI",
 		func(fs *flag.FlagSet, persona profile.Persona, r *control.Request) {

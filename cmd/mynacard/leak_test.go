@@ -266,11 +266,11 @@ func TestNoSecretInOutput(t *testing.T) {
 	dir := t.TempDir()
 	scan := &leakScan{patterns: map[string]leakPattern{}}
 	p := leakPersona
-	dobKey, err := profile.BirthDateKey(p.BirthDate)
+	dobKey, err := emulator.BirthDateKey(p.BirthDate)
 	if err != nil {
 		t.Fatal(err)
 	}
-	collationB, err := profile.CollationB(p.BirthDate, p.CardExpiry, p.SecurityCode)
+	collationB, err := emulator.CollationB(p.BirthDate, p.CardExpiry, p.SecurityCode)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -257,33 +257,27 @@ func issueLeaves(s *emulator.State, now time.Time) error {
 }
 
 func setPINs(s *emulator.State, p Persona) error {
-	collB, err := CollationB(p.BirthDate, p.CardExpiry, p.SecurityCode)
-	if err != nil {
-		return err
-	}
-	dobKey, err := BirthDateKey(p.BirthDate)
-	if err != nil {
-		return err
-	}
 	blocked, err := randomDigits(4)
 	if err != nil {
 		return err
 	}
+	values := map[emulator.FileRef]emulator.Secret{
+		emulator.JPKIAuthPIN:      emulator.Secret(p.AuthPIN),
+		emulator.JPKISignPassword: emulator.Secret(p.SignPassword),
+		emulator.TextPIN:          emulator.Secret(p.TextPIN),
+		emulator.JukiPIN:          emulator.Secret(p.JukiPIN),
+		emulator.CommonPIN:        emulator.Secret(p.CommonPIN),
+	}
+	// The 照合番号 keys hold what the card's data implies.
+	for _, ref := range []emulator.FileRef{emulator.TextPINA, emulator.TextPINB, emulator.VisualDOBKey, emulator.VisualPINB, emulator.VisualPINA} {
+		if values[ref], _, err = p.Holder.ImpliedSecret(ref); err != nil {
+			return err
+		}
+	}
 	s.PINs = map[emulator.FileRef]*emulator.PIN{}
-	for ref, v := range map[emulator.FileRef]string{
-		emulator.JPKIAuthPIN:      p.AuthPIN,
-		emulator.JPKISignPassword: p.SignPassword,
-		emulator.TextPIN:          p.TextPIN,
-		emulator.TextPINA:         p.MyNumber,
-		emulator.TextPINB:         collB,
-		emulator.VisualDOBKey:     dobKey,
-		emulator.VisualPINB:       collB,
-		emulator.VisualPINA:       p.MyNumber,
-		emulator.JukiPIN:          p.JukiPIN,
-		emulator.CommonPIN:        p.CommonPIN,
-	} {
+	for ref, v := range values {
 		n := emulator.MaxTries(ref, s.Settings)
-		s.PINs[ref] = &emulator.PIN{Value: emulator.Secret(v), Max: n, Remaining: n}
+		s.PINs[ref] = &emulator.PIN{Value: v, Max: n, Remaining: n}
 	}
 	// Text 0012 is blocked from issuance on every card (card.md §7.1).
 	s.PINs[emulator.TextBlockedKey] = &emulator.PIN{Value: emulator.Secret(blocked), Max: 3, Remaining: 0}

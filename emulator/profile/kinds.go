@@ -105,6 +105,10 @@ func IssueSignCert(s *emulator.State, password emulator.Secret, now time.Time) e
 	if err := emulator.ValidatePIN(emulator.JPKISignPassword, password); err != nil {
 		return err
 	}
+	// Refused cards are told so before a key is generated for them.
+	if err := s.SignCertIssuable(now); err != nil {
+		return err
+	}
 	ca, err := pki.LoadCA(pki.Sign, s.Issuer.SignCACert, s.Issuer.SignCAKey)
 	if err != nil {
 		return err

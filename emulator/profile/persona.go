@@ -214,29 +214,6 @@ func CheckMyNumber(s string) error {
 	return nil
 }
 
-// BirthDateKey is the visual AP's birth-date key (EF 0011): the birth date
-// as 和暦 YYMMDD (card.md §7.1).
-func BirthDateKey(birth time.Time) (string, error) {
-	_, y, err := pki.JapaneseDate(birth)
-	if err != nil {
-		return "", err
-	}
-	return fmt.Sprintf("%02d%02d%02d", y%100, birth.Month(), birth.Day()), nil
-}
-
-// CollationB is 照合番号B (card.md §7.3): the birth date as 和暦 YYMMDD, the
-// Gregorian expiry year and the security code printed under the photo.
-func CollationB(birth, expiry time.Time, securityCode string) (string, error) {
-	dob, err := BirthDateKey(birth)
-	if err != nil {
-		return "", err
-	}
-	if !digits(securityCode, 4) {
-		return "", errors.New("security code is not 4 digits")
-	}
-	return fmt.Sprintf("%s%04d%s", dob, expiry.Year(), securityCode), nil
-}
-
 // MunicipalityCheckDigit is the sixth digit of a 全国地方公共団体コード
 // (JIS X 0401/0402, 総務省): with weights 6, 5, 4, 3, 2 on the five
 // digits, 11 − (sum mod 11), keeping only its last digit (so a remainder

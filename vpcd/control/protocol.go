@@ -87,10 +87,13 @@ func IssuerOp(r Request) (func(*emulator.State) error, error) {
 				emulator.TextPIN: persona.TextPIN, emulator.JukiPIN: persona.JukiPIN, emulator.CommonPIN: persona.CommonPIN,
 			}[ref]
 		}
-		if v == "" {
-			return nil, fmt.Errorf("unblock %v: give the new value (the default persona has none for this key)", ref)
+		// Without a value the card decides: the 照合番号 keys take the one its
+		// data implies, any other key is refused for want of one.
+		var value emulator.Secret
+		if v != "" {
+			value = emulator.Secret(v)
 		}
-		return func(s *emulator.State) error { return s.Unblock(ref, emulator.Secret(v)) }, nil
+		return func(s *emulator.State) error { return s.Unblock(ref, value) }, nil
 	case "issue-sign-cert":
 		pass := secretOr(r.Password, persona.SignPassword)
 		return func(s *emulator.State) error { return profile.IssueSignCert(s, pass, time.Now()) }, nil
