@@ -97,11 +97,11 @@ func TestIssuerRules(t *testing.T) {
 			unblock(TextPINB, ""), "holder data gives no value for text/0015", "", nil},
 		{"a PIN without a value", normal, unblock(JukiPIN, ""), "give the new value for juki/001C", "", nil},
 		{"text 0012", normal, unblock(TextBlockedKey, ""), "blocked on every card", "", nil},
-		{"unknown key reference", normal, unblock(FileRef{AppJPKI, 0x0099}, "1234"), "unknown key reference jpki/0099", "", nil},
+		{"unknown key reference", normal, unblock(Ref(AppJPKI, 0x0099), "1234"), "unknown key reference jpki/0099", "", nil},
 		{"a file", normal, unblock(JPKIAuthCert, "1234"), "jpki/000A is a file, not a key reference", "", nil},
 		{"a key the card lacks", func(t *testing.T) *State { s := NewTestState(t); delete(s.PINs, CommonPIN); return s },
 			unblock(CommonPIN, "1234"), "card has no key common/001C", "", nil},
-		{"exhaust an unknown key", normal, func(s *State) error { return s.ExhaustPIN(FileRef{AppText, 0x0099}) }, "unknown key reference text/0099", "", nil},
+		{"exhaust an unknown key", normal, func(s *State) error { return s.ExhaustPIN(Ref(AppText, 0x0099)) }, "unknown key reference text/0099", "", nil},
 		{"exhaust the text PIN", normal, func(s *State) error { return s.ExhaustPIN(TextPIN) }, "", KindPINBlocked, nil},
 		{"exhaust 照合番号A", normal, func(s *State) error { return s.ExhaustPIN(TextPINA) }, "", KindNormal, nil},
 	} {

@@ -37,8 +37,12 @@ import (
 //     EF selections and a failed SELECT, and cleared by reset, selecting an
 //     application (or the ISD) and every issuer operation;
 //   - reversing a face-auth card makes the new PINs work, and only a
-//     face-auth card can be reversed; unblocking works for every key but
-//     text 0012, and for the sign password only when there is a sign key;
+//     face-auth card can be reversed; a face-auth card gets no sign
+//     certificate and no unblocked 4-digit PIN until then, and is not
+//     converted again, nor is an expired-certs card; unblocking works for
+//     every other key but text 0012, for the sign password only when there
+//     is a sign key, and for the 照合番号 keys only with the value the
+//     card's data implies;
 //   - a card file round trip (JSON) changes nothing.
 //
 // Every action is valid in every state: where it cannot do its main job it
@@ -56,6 +60,8 @@ type model struct {
 	keys     map[emulator.FileRef]bool   // private keys the card holds
 	pins     map[emulator.FileRef]*modelPIN
 	faceAuth bool // the issuer may reverse the card
+	expired  bool // an expired-certs card, which is not converted to face-auth
+	holder   emulator.Holder
 
 	app      emulator.App
 	ef       uint16 // 0: no current EF
@@ -73,7 +79,8 @@ func newModel(card *emulator.Card, s, install *emulator.State) *model {
 	m := &model{
 		card: card, settings: s.Settings, install: install,
 		files: maps.Clone(s.Files), keys: map[emulator.FileRef]bool{}, pins: map[emulator.FileRef]*modelPIN{},
-		faceAuth: s.Kind == emulator.KindFaceAuth, verified: map[emulator.FileRef]bool{},
+		faceAuth: s.Kind == emulator.KindFaceAuth, expired: s.Kind == emulator.KindExpiredCerts,
+		holder: s.Holder, verified: map[emulator.FileRef]bool{},
 	}
 	for ref := range s.Keys {
 		m.keys[ref] = true
@@ -425,10 +432,15 @@ func (m *model) setCertStatus(b byte) {
 var fourDigit = []emulator.FileRef{emulator.JPKIAuthPIN, emulator.TextPIN, emulator.JukiPIN, emulator.CommonPIN}
 
 // convertToFaceAuth converts the card, also one already without a sign
-// certificate, and checks that its certificates can still be read.
+// certificate, and checks that its certificates can still be read; a
+// face-auth or expired-certs card is refused (card.md §11.1).
 func (m *model) convertToFaceAuth(t *rapid.T) {
-	if !m.issue(func(s *emulator.State) error { return s.ConvertToFaceAuth(rand.Reader) }) {
-		t.Fatal("ConvertToFaceAuth refused")
+	want := !m.faceAuth && !m.expired
+	if ok := m.issue(func(s *emulator.State) error { return s.ConvertToFaceAuth(rand.Reader) }); ok != want {
+		t.Fatalf("ConvertToFaceAuth (face-auth %v, expired %v): accepted %v", m.faceAuth, m.expired, ok)
+	}
+	if !want {
+		return
 	}
 	locked := fourDigit
 	if m.pins[emulator.JPKISignPassword] != nil {
@@ -501,12 +513,21 @@ func (m *model) reverse(t *rapid.T) {
 	}
 }
 
-// unblock resets any key reference; text 0012, and the sign password of a
-// card without a sign key, are refused.
+// unblock resets any key reference; text 0012, the sign password of a
+// card without a sign key, a 4-digit PIN of a face-auth card and a 照合番号
+// other than the card's own are refused.
 func (m *model) unblock(t *rapid.T) {
 	ref := rapid.SampledFrom(keyRefs).Draw(t, "ref")
 	v := drawSecret(t, ref)
-	want := m.pins[ref] != nil && ref != emulator.TextBlockedKey && (ref != emulator.JPKISignPassword || m.keys[emulator.JPKISignKey])
+	implied, derived, err := m.holder.ImpliedSecret(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if derived && rapid.Bool().Draw(t, "implied value") {
+		v = implied
+	}
+	want := m.pins[ref] != nil && ref != emulator.TextBlockedKey && (ref != emulator.JPKISignPassword || m.keys[emulator.JPKISignKey]) &&
+		!(m.faceAuth && slices.Contains(fourDigit, ref)) && (!derived || bytes.Equal(v, implied))
 	if ok := m.issue(func(s *emulator.State) error { return s.Unblock(ref, v) }); ok != want {
 		t.Fatalf("Unblock %v: accepted %v, model expects %v", ref, ok, want)
 	}
@@ -516,12 +537,15 @@ func (m *model) unblock(t *rapid.T) {
 }
 
 // installSignCert gives the card a sign certificate, key and password (the
-// normal card's), also on a face-auth card, which stays one.
+// normal card's); a face-auth card is refused until it is reversed.
 func (m *model) installSignCert(t *rapid.T) {
 	pass := drawSecret(t, emulator.JPKISignPassword)
 	cert, key := m.install.Files[emulator.JPKISignCert], m.install.Keys[emulator.JPKISignKey]
-	if !m.issue(func(s *emulator.State) error { return s.InstallSignCert(cert, key, pass) }) {
-		t.Fatal("InstallSignCert refused")
+	if ok := m.issue(func(s *emulator.State) error { return s.InstallSignCert(cert, key, pass) }); ok == m.faceAuth {
+		t.Fatalf("InstallSignCert (face-auth %v): accepted %v", m.faceAuth, ok)
+	}
+	if m.faceAuth {
+		return
 	}
 	if m.pins[emulator.JPKISignPassword] == nil {
 		m.pins[emulator.JPKISignPassword] = &modelPIN{max: 5} // card.md §7.1
