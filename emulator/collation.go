@@ -29,7 +29,8 @@ func CollationB(birth, expiry time.Time, securityCode string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if !allDigits(securityCode, 4) {
+	// The security code has the 4-digit PINs' format.
+	if ValidatePIN(TextPIN, []byte(securityCode)) != nil {
 		return "", errors.New("security code is not 4 digits")
 	}
 	return fmt.Sprintf("%s%04d%s", dob, expiry.Year(), securityCode), nil
@@ -70,16 +71,4 @@ func (h Holder) ImpliedSecret(ref FileRef) (v Secret, ok bool, err error) {
 		return nil, true, fmt.Errorf("emulator: the holder data gives no value for %v: %w", ref, err)
 	}
 	return Secret(s), true, nil
-}
-
-func allDigits(s string, n int) bool {
-	if len(s) != n {
-		return false
-	}
-	for _, c := range []byte(s) {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
 }
