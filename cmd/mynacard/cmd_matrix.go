@@ -243,8 +243,9 @@ const swapTimeout = 10 * time.Second
 
 // matrixBed is the one reader of the matrix, whose card each cell swaps.
 type matrixBed struct {
-	bed  *testbed.Bed
-	pull *puller
+	bed    *testbed.Bed
+	served vpcd.Card
+	pull   *puller
 }
 
 func startMatrixBed(log logrus.FieldLogger) (*matrixBed, error) {
@@ -254,7 +255,9 @@ func startMatrixBed(log logrus.FieldLogger) (*matrixBed, error) {
 	}
 	mb := &matrixBed{}
 	mb.pull = &puller{left: -1, pull: func() { mb.bed.Do(control.Request{Op: "remove"}) }}
-	wrap := func(c vpcd.Card) vpcd.Card { mb.pull.Card = c; return mb.pull }
+	// The first card is of a contact chip, so c is the served card
+	// itself; each cell puts it behind the reader its chip needs.
+	wrap := func(c vpcd.Card) vpcd.Card { mb.served, mb.pull.front = c, c; return mb.pull }
 	mb.bed, err = testbed.Start(testbed.Options{Cards: []testbed.Card{{Name: "matrix", Card: card, Wrap: wrap}}, Log: log})
 	return mb, err
 }
@@ -275,6 +278,7 @@ func (mb *matrixBed) load(st *emulator.State) error {
 	if err != nil {
 		return err
 	}
+	mb.pull.setFront(profile.Present(st, mb.served))
 	for _, r := range []control.Request{{Op: "hostile"}, {Op: "insert"}} {
 		if _, err := mb.bed.Do(r); err != nil {
 			return err
@@ -362,12 +366,28 @@ func (mb *matrixBed) runCell(c matrixCell, argv []string, f matrixFlags, sigs <-
 // puller takes the card out of the reader mid-run: armed with n, it
 // answers n APDUs and is removed before answering the next one.
 type puller struct {
-	vpcd.Card
 	pull func()
 
-	mu   sync.Mutex
-	left int // APDUs still to answer; -1 never pulls
+	mu    sync.Mutex
+	front vpcd.Card // the cell's card, in its chip's reader
+	left  int       // APDUs still to answer; -1 never pulls
 }
+
+func (p *puller) setFront(c vpcd.Card) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.front = c
+}
+
+func (p *puller) card() vpcd.Card {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.front
+}
+
+func (p *puller) ATR() []byte { return p.card().ATR() }
+func (p *puller) Reset()      { p.card().Reset() }
+func (p *puller) PowerOff()   { p.card().PowerOff() }
 
 func (p *puller) arm(n int) {
 	p.mu.Lock()
@@ -377,6 +397,7 @@ func (p *puller) arm(n int) {
 
 func (p *puller) Transmit(cmd []byte) []byte {
 	p.mu.Lock()
+	front := p.front
 	fire := p.left == 0
 	switch {
 	case fire:
@@ -390,7 +411,7 @@ func (p *puller) Transmit(cmd []byte) []byte {
 		// Never delivered: removal closed the link.
 		return []byte{0x6F, 0x00}
 	}
-	return p.Card.Transmit(cmd)
+	return front.Transmit(cmd)
 }
 
 func (f *matrixFlags) report(e *env, results []cellResult) error {

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/fuzz"
@@ -137,5 +139,69 @@ func TestHostileMutationsAllReachable(t *testing.T) {
 		if !seen[m.name] && !m.delay {
 			t.Errorf("mutation %s never changed an answer", m.name)
 		}
+	}
+}
+
+func TestPlannedCard(t *testing.T) {
+	s, err := profile.Default(emulator.KindNormal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	selectAP := []byte{0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01}
+	selectEF := []byte{0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x0A}
+	readBinary := []byte{0x00, 0xB0, 0x00, 0x00, 0x10}
+	getResponse := []byte{0x00, 0xC0, 0x00, 0x00, 0x08}
+	for _, tt := range []struct {
+		name string
+		plan []Step
+		cmds [][]byte
+		want func(faithful [][]byte) [][]byte
+	}{
+		{"no plan, no change", nil, [][]byte{selectAP, selectEF, readBinary},
+			func(f [][]byte) [][]byte { return f }},
+		{"only the planned exchange", []Step{{2, "ok-without-data"}}, [][]byte{selectAP, selectEF, readBinary},
+			func(f [][]byte) [][]byte { return [][]byte{f[0], f[1], {0x90, 0x00}} }},
+		{"61xx then GET RESPONSE in two parts", []Step{{2, "sw-61xx"}}, [][]byte{selectAP, selectEF, readBinary, getResponse, getResponse},
+			func(f [][]byte) [][]byte {
+				d := f[2][:16]
+				return [][]byte{f[0], f[1], {0x61, 0x10}, append(bytes.Clone(d[:8]), 0x61, 0x08), append(bytes.Clone(d[8:]), 0x90, 0x00)}
+			}},
+		{"DER length of the certificate", []Step{{2, "der-length"}}, [][]byte{selectAP, selectEF, readBinary},
+			func(f [][]byte) [][]byte {
+				return [][]byte{f[0], f[1], append([]byte{0x30, 0x82, 0xFF, 0xFF}, f[2][4:]...)}
+			}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			faithful, err := emulator.New(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want [][]byte
+			for _, c := range tt.cmds {
+				want = append(want, faithful.Transmit(c))
+			}
+			c, err := emulator.New(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The seed picks 61 10 (the true length) at exchange 2.
+			h, err := NewPlanned(c, 1, tt.plan, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got [][]byte
+			for _, cmd := range tt.cmds {
+				got = append(got, h.Transmit(cmd))
+			}
+			if diff := cmp.Diff(tt.want(want), got); diff != "" {
+				t.Errorf("answers (-want +got):\n%s", diff)
+			}
+			if n := len(h.Exchanges()); n != 3 {
+				t.Errorf("%d exchanges recorded, want 3 (GET RESPONSE is not one)", n)
+			}
+		})
+	}
+	if _, err := NewPlanned(nil, 1, []Step{{0, "no-such"}}, nil); err == nil {
+		t.Error("an unknown mutation was accepted")
 	}
 }
