@@ -88,9 +88,11 @@ type Exchange struct {
 	Random bool `json:"-"`
 }
 
-// randomAnswer reports whether the data answering c is random by design.
+// randomAnswer reports whether the data answering c is random by design;
+// a contactless reader's GET UID gives a PUPI drawn at each activation
+// (card.md §1.2).
 func randomAnswer(c apdu.Command) bool {
-	return c.INS == apdu.INSGetChallenge || c.CLA == apdu.CLAProprietary && c.INS == apdu.INSComputeSignature && (c.P1 == 0x04 || c.P1 == 0x05) ||
+	return c.INS == apdu.INSGetChallenge || c.CLA == apdu.CLAReader && c.INS == apdu.INSGetData || c.CLA == apdu.CLAProprietary && c.INS == apdu.INSComputeSignature && (c.P1 == 0x04 || c.P1 == 0x05) ||
 		randomCommand(c)
 }
 

@@ -13,10 +13,11 @@ import (
 
 // Catalogue returns every case in a stable order: card level, then each
 // application, then signatures, security status and counters across
-// keys, then the face-auth, invariant and issuer cases.
+// keys, then the face-auth, invariant and issuer cases, and those of the
+// reader a contactless card is read through.
 func Catalogue() []Case {
 	var all []Case
-	for _, part := range [][]Case{cardCases(), jpkiCases(), textCases(), smCases(), visualCases(), jukiCommonCases(), pinCases(), accessCases(), signCases(), statusCases(), counterCases(), faceAuthCases(), invariantCases(), issuerCases()} {
+	for _, part := range [][]Case{cardCases(), jpkiCases(), textCases(), smCases(), visualCases(), jukiCommonCases(), pinCases(), accessCases(), signCases(), statusCases(), counterCases(), faceAuthCases(), invariantCases(), issuerCases(), contactlessCases()} {
 		all = append(all, part...)
 	}
 	return all

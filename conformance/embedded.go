@@ -44,6 +44,10 @@ func EmbeddedFile(path string) (*Embedded, error) {
 // Profile is everything the suite may know of this card: all its secrets.
 func (e *Embedded) Profile() Profile { return ProfileFromState(e.Initial()) }
 
+// ATR is what a reader shows for the card now: a contactless chip's is
+// built by its reader.
+func (e *Embedded) ATR() ([]byte, error) { return e.Target.ATR(), nil }
+
 func (e *Embedded) Caps() Caps { return Caps{Issuer: e} }
 
 func (e *Embedded) Close() error { return nil }

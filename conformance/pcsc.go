@@ -92,6 +92,16 @@ func (p *PCSC) Name() string { return "pcsc:" + p.reader }
 
 func (p *PCSC) Transmit(cmd []byte) ([]byte, error) { return p.card.Transmit(cmd) }
 
+// ATR is the ATR the reader reports now (for a contactless card, the one
+// it built at the last activation).
+func (p *PCSC) ATR() ([]byte, error) {
+	st, err := p.card.Status()
+	if err != nil {
+		return nil, fmt.Errorf("PC/SC: card status in %q: %w", p.reader, err)
+	}
+	return st.Atr, nil
+}
+
 // Reset warm-resets the card through the reader and reconnects.
 func (p *PCSC) Reset() error {
 	return p.card.Reconnect(scard.ShareExclusive, scard.ProtocolT1, scard.ResetCard)

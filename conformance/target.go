@@ -27,6 +27,12 @@ type Target interface {
 	Close() error
 }
 
+// ATRTarget is a Target that can tell the ATR its reader reports; the
+// contactless cases need it.
+type ATRTarget interface {
+	ATR() ([]byte, error)
+}
+
 // Caps says what a target can do beyond exchanging APDUs and which safety
 // rules apply to it.
 type Caps struct {

@@ -43,6 +43,9 @@ func (t *Target) Name() string { return t.name }
 
 func (t *Target) Transmit(cmd []byte) ([]byte, error) { return t.cur.Transmit(cmd), nil }
 
+// ATR is the ATR the reader reports for the current activation.
+func (t *Target) ATR() []byte { return t.cur.ATR() }
+
 func (t *Target) Reset() error {
 	t.cur.Reset()
 	return nil
