@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs inside `mynacard run --kind normal --kind face-auth` (make demo): the
-# host software a user would point at a real card, against the virtual
+# Runs inside `mynacard run --kind normal --kind face-auth` (make demo), and
+# inside `mynacard run --kind normal --chip jpki-06` for a contactless card:
+# the host software a user would point at a real card, against the virtual
 # ones, on a private pcscd. Reader n of MYNACARD_READERS is OpenSC's -r n.
 set -uo pipefail
 module=$(find /usr/lib -name opensc-pkcs11.so -print -quit)
@@ -12,8 +13,10 @@ while IFS= read -r reader; do
 	kind=$("$MYNACARD" ctl "$MYNACARD_CTL" status | sed -n "$((n + 1))s/.*, kind \([^,]*\),.*/\1/p")
 	echo
 	echo "== $kind card in \"$reader\""
-	echo "-- opensc-tool -n"
-	opensc-tool -r "$n" -n
+	echo "-- opensc-tool -n -a (a contactless card's ATR is the one its reader builds from ATQB)"
+	opensc-tool -r "$n" -n -a
+	echo "-- opensc-tool -s FF:CA:00:00:00 (GET UID: a contactless reader gives the PUPI, a contact card refuses the class)"
+	opensc-tool -r "$n" -s FF:CA:00:00:00 | grep -E '^Received|^[0-9A-F]{2} '
 	echo "-- pkcs15-tool --list-certificates --list-pins"
 	pkcs15-tool -r "$n" --list-certificates --list-pins | grep -E '^(X.509|PIN)|Tries left'
 	echo "-- pkcs11-tool: SHA256-RSA-PKCS signature with the auth key (PIN 1234)"
