@@ -4,12 +4,17 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/fuzz/hostile"
+	"github.com/mynacard/mynacard/vpcd/pcsctest"
 )
 
 // buildClients builds the planted-bug clients of testdata/fuzzclient: the
@@ -102,4 +107,40 @@ func TestFuzzClientFindsPlantedBugs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// BenchmarkFuzzClient compares a fuzz-client run (card restored, hostile
+// plan installed, CMD run, output classified) with CMD run alone against
+// the same private pcscd: their ratio is what fuzz-client costs over the
+// client's own speed.
+func BenchmarkFuzzClient(b *testing.B) {
+	needPrivatePCSCD(b)
+	argv := []string{"opensc-tool", "-n"}
+	if _, err := exec.LookPath(argv[0]); err != nil {
+		b.Skip("no opensc-tool")
+	}
+	fz, card, err := newClientFuzzer(emulator.KindNormal, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bed := pcsctest.StartCards(b, card)
+	fz.argv, fz.env, fz.seed, fz.timeout = argv, bed.Env(), 1, 10*time.Second
+	perSecond := func(b *testing.B) { b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "runs/s") }
+	b.Run("client-alone", func(b *testing.B) {
+		for b.Loop() {
+			if st, err := (child{argv: argv, env: bed.Env(), stdout: io.Discard, stderr: io.Discard}).run(); st != 0 || err != nil {
+				b.Fatalf("exit %d: %v", st, err)
+			}
+		}
+		perSecond(b)
+	})
+	b.Run("fuzz-run", func(b *testing.B) {
+		plan := []hostile.Step{{Exchange: 3, Mutation: "flip-byte"}}
+		for b.Loop() {
+			if _, err := fz.run(plan); err != nil {
+				b.Fatal(err)
+			}
+		}
+		perSecond(b)
+	})
 }
