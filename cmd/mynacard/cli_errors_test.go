@@ -105,7 +105,11 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"issuer", "face-auth", corrupt}, 1, "corrupt.json"},
 		// apdu
 		{[]string{"apdu", card}, 2, "at least one APDU"},
-		{[]string{"apdu", card, "00A4ZZ"}, 2, "not hex"},
+		{[]string{"apdu", card, "00A4ZZ"}, 2, "APDU argument 1: character 5 is not a hex digit"},
+		{[]string{"apdu", card, "00A4040"}, 2, "odd number of hex digits (7)"},
+		{[]string{"apdu", "-f", missing, card}, 1, "missing.json"},
+		{[]string{"apdu", "-f", finding, card, "00A40000"}, 2, "not both"},
+		{[]string{"apdu", "-f", finding, card}, 2, "line 2: character 1 is not a hex digit"},
 		{[]string{"apdu", missing, "00A40000"}, 1, "missing.json"},
 		{[]string{"apdu", corrupt, "00A40000"}, 1, "corrupt.json"},
 		// demo

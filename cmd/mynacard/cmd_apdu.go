@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bufio"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"slices"
 	"strings"
 
 	"github.com/mynacard/mynacard/apdu"
@@ -13,24 +18,45 @@ func init() {
 	register(command{name: "apdu", summary: "send APDUs (hex) to a card file and show the answers", run: runAPDU})
 }
 
+const apduUsage = `[flags] CARD.json [HEX...]
+
+Each HEX argument is one command APDU, in hex with optional spaces or
+colons (00A4040C02..., "00 A4 04 0C", 00:A4:04:0C as OpenSC prints it).
+Arguments that are not a command on their own are taken together as one
+command. With -f FILE (- for stdin), or with no HEX argument and stdin not
+a terminal, commands are read one per line (# starts a comment), so an
+extended APDU of any length fits. PIN bytes are never shown.`
+
 func runAPDU(e *env, args []string) error {
-	fs := newFlags(e, "apdu", "CARD.json HEX...")
+	fs := newFlags(e, "apdu", apduUsage)
+	file := fs.String("f", "", "read the commands from `FILE`, one per line (- for stdin)")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) < 2 {
+	if len(pos) == 0 {
 		return usagef("want a card file and at least one APDU")
 	}
-	cmds := make([][]byte, len(pos)-1)
-	for i, s := range pos[1:] {
-		b, err := hex.DecodeString(strings.Join(strings.Fields(s), ""))
-		if err != nil || len(b) == 0 {
-			return usagef("APDU %d %q is not hex", i+1, s)
-		}
-		cmds[i] = b
+	path, hexArgs := pos[0], pos[1:]
+	var cmds [][]byte
+	switch {
+	case *file != "" && len(hexArgs) > 0:
+		return usagef("give the commands as arguments or with -f, not both")
+	case *file != "":
+		cmds, err = readAPDUFile(e, *file)
+	case len(hexArgs) > 0:
+		cmds, err = argAPDUs(hexArgs)
+	case stdinIsData(e):
+		cmds, err = readAPDULines(e.stdin, "stdin")
+	default:
+		return usagef("want at least one APDU: as arguments, with -f FILE, or on stdin")
 	}
-	path := pos[0]
+	if err != nil {
+		return err
+	}
+	if len(cmds) == 0 {
+		return usagef("no APDU given")
+	}
 	card, unlock, err := openCardFile(path)
 	if err != nil {
 		return err
@@ -48,4 +74,139 @@ func runAPDU(e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "< %s\n", r.SW.String())
 	}
 	return nil
+}
+
+// stdinIsData reports whether stdin is a pipe or file to read commands
+// from, rather than a terminal waiting for someone to type.
+func stdinIsData(e *env) bool {
+	if e.stdin == nil {
+		return false
+	}
+	f, ok := e.stdin.(*os.File)
+	if !ok {
+		return true
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice == 0
+}
+
+func readAPDUFile(e *env, name string) ([][]byte, error) {
+	if name == "-" {
+		if e.stdin == nil {
+			return nil, usagef("-f -: no stdin")
+		}
+		return readAPDULines(e.stdin, "stdin")
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readAPDULines(f, name)
+}
+
+// readAPDULines reads one command per line. Lines are read whole, so a
+// 65535-byte extended APDU (131 kB of hex) is one line like any other.
+func readAPDULines(r io.Reader, name string) ([][]byte, error) {
+	br := bufio.NewReader(r)
+	var cmds [][]byte
+	for n := 1; ; n++ {
+		line, err := br.ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		text, _, _ := strings.Cut(line, "#")
+		if strings.TrimSpace(text) != "" {
+			b, herr := decodeAPDU(text)
+			if herr != nil {
+				return nil, usagef("%s line %d: %v", name, n, herr)
+			}
+			cmds = append(cmds, b)
+		}
+		if err != nil {
+			return cmds, nil
+		}
+	}
+}
+
+// argAPDUs decodes the HEX arguments. Each that is a well-formed command
+// is one; one that is not (a command split by the shell, as in 00 A4 04
+// 0C ...) is joined with those after it until they make one, and
+// arguments of one byte each are all one command. A VERIFY or
+// change header takes the arguments after it that make its Lc and data,
+// so that those are masked as the PIN they are.
+func argAPDUs(args []string) ([][]byte, error) {
+	parts := make([][]byte, len(args))
+	for i, s := range args {
+		b, err := decodeAPDU(s)
+		if err != nil {
+			return nil, usagef("APDU argument %d: %v", i+1, err)
+		}
+		parts[i] = b
+	}
+	if !slices.ContainsFunc(parts, func(p []byte) bool { return len(p) > 1 }) {
+		// One byte per argument: a spaced command the shell split.
+		return [][]byte{slices.Concat(parts...)}, nil
+	}
+	var cmds [][]byte
+	for i := 0; i < len(parts); i++ {
+		cmd := parts[i]
+		for i+1 < len(parts) && !wellFormed(cmd) {
+			i++
+			cmd = append(cmd, parts[i]...)
+		}
+		if len(cmd) == 4 && apdu.CarriesSecret(append(cmd, 0x01, 0x00)) {
+			if n, with := secretBody(cmd, parts[i+1:]); n > 0 {
+				cmd, i = with, i+n
+			}
+		}
+		cmds = append(cmds, cmd)
+	}
+	return cmds, nil
+}
+
+func wellFormed(b []byte) bool {
+	_, err := apdu.ParseCommand(b)
+	return err == nil
+}
+
+// secretBody looks for the Lc and data of the header-only secret command
+// head in the arguments that follow, returning how many it takes and the
+// whole command, or 0 if they do not make one.
+func secretBody(head []byte, rest [][]byte) (int, []byte) {
+	cmd := slices.Clone(head)
+	for n, p := range rest {
+		cmd = append(cmd, p...)
+		if len(cmd) > 5+255 {
+			return 0, nil
+		}
+		if c, err := apdu.ParseCommand(cmd); err == nil && len(c.Data) > 0 {
+			return n + 1, cmd
+		}
+	}
+	return 0, nil
+}
+
+// decodeAPDU reads hex with optional spaces and colons. Its errors say
+// where the hex is bad without repeating the input, which may hold a PIN.
+func decodeAPDU(s string) ([]byte, error) {
+	var digits []byte
+	for i, r := range s {
+		switch {
+		case r == ' ' || r == '\t' || r == ':' || r == '\r' || r == '\n':
+		case r < 0x80 && strings.ContainsRune("0123456789abcdefABCDEF", r):
+			digits = append(digits, byte(r))
+		default:
+			return nil, fmt.Errorf("character %d is not a hex digit (want hex such as 00A4040C or 00:A4:04:0C)", i+1)
+		}
+	}
+	switch {
+	case len(digits) == 0:
+		return nil, errors.New("empty")
+	case len(digits)%2 != 0:
+		return nil, fmt.Errorf("odd number of hex digits (%d): each byte takes two", len(digits))
+	}
+	b := make([]byte, len(digits)/2)
+	_, err := hex.Decode(b, digits)
+	return b, err
 }

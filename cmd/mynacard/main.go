@@ -29,6 +29,7 @@ type command struct {
 // env is what a subcommand may touch: its output streams and a way to
 // stop on Ctrl-C. Tests build one with buffers.
 type env struct {
+	stdin          io.Reader // nil: none (tests)
 	stdout, stderr io.Writer
 }
 
@@ -46,7 +47,7 @@ func (e *usageError) Error() string { return e.msg }
 func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
 
 func main() {
-	os.Exit(run(&env{stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
+	os.Exit(run(&env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
 }
 
 func run(e *env, args []string) int {
