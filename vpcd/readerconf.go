@@ -21,12 +21,17 @@ const SlotsPerReader = 2
 // on port base+n. Each entry must load its own copy of the driver file:
 // the driver keeps its sockets in globals indexed by slot alone, so two
 // readers sharing one loaded driver would share slots.
-func ReaderConf(base int, drivers []string) []byte {
+func ReaderConf(base int, drivers []string) []byte { return ReaderConfFrom(0, base, drivers) }
+
+// ReaderConfFrom is ReaderConf for entries numbered from first, to add to
+// a reader.conf that declares entries 0 to first-1: each takes the name
+// of its number, so no two readers are named alike.
+func ReaderConfFrom(first, base int, drivers []string) []byte {
 	var b strings.Builder
 	for i, d := range drivers {
 		port := base + i*SlotsPerReader
 		fmt.Fprintf(&b, "FRIENDLYNAME %q\nDEVICENAME   /dev/null:%d\nLIBPATH      %s\nCHANNELID    %d\n\n",
-			friendlyName(i), port, d, port)
+			friendlyName(first+i), port, d, port)
 	}
 	return []byte(b.String())
 }

@@ -74,6 +74,8 @@ type Server struct {
 	after func(time.Duration) <-chan time.Time
 
 	mu      sync.Mutex
+	served  bool  // a frame has been handled since Run began
+	dialErr error // the last dial's error, nil after a dial that connected
 	removed bool
 	conn    net.Conn      // the live link, closed on removal
 	changed chan struct{} // closed and replaced when removed flips
@@ -152,8 +154,22 @@ func (s *Server) pause(ctx context.Context, d time.Duration) bool {
 	return true
 }
 
+// Linked reports whether vpcd has sent the card a frame since Run began,
+// and the error of the last dial that failed since (nil if the last dial
+// connected, or in reversed mode): what a caller tells someone whose card
+// never shows up.
+func (s *Server) Linked() (served bool, dialErr error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.served, s.dialErr
+}
+
+// dialTimeout bounds one dial: a vpcd slot another server holds leaves
+// the dial in SYN-SENT, and a dial that never ends is never retried.
+const dialTimeout = 5 * time.Second
+
 func (s *Server) runDial(ctx context.Context) error {
-	var d net.Dialer
+	d := net.Dialer{Timeout: dialTimeout}
 	delay := minBackoff
 	reachable := true // log each change between reachable and not once
 	for ctx.Err() == nil {
@@ -165,6 +181,9 @@ func (s *Server) runDial(ctx context.Context) error {
 			continue
 		}
 		c, err := d.DialContext(ctx, "tcp", s.Addr)
+		s.mu.Lock()
+		s.dialErr = err
+		s.mu.Unlock()
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -267,7 +286,12 @@ func (s *Server) serveConn(ctx context.Context, c net.Conn) (served bool) {
 			return served
 		}
 		resp, answer := s.handle(p)
-		served = true
+		if !served {
+			s.mu.Lock()
+			s.served = true
+			s.mu.Unlock()
+			served = true
+		}
 		if !answer {
 			continue
 		}
@@ -342,7 +366,10 @@ func (s *Server) transmit(cmd []byte) (resp []byte) {
 		}
 	}()
 	resp = s.Card.Transmit(cmd)
-	if len(resp) < 2 || len(resp) > MaxPayload {
+	// A card answers at least a status word; a shorter answer (a hostile
+	// card's, fuzz/hostile) is still framed, down to the 1 byte a vpcd
+	// frame can carry.
+	if len(resp) < 1 || len(resp) > MaxPayload {
 		s.log.Error("card response cannot be framed; answered 6F00", logging.Fields{"len": len(resp)})
 		return swNoDiagnosis
 	}

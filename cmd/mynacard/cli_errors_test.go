@@ -126,6 +126,11 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"serve", "--log-level", "loud", card}, 2, "loud"},
 		{[]string{"serve", "--bogus", card}, 2, "bogus"},
 		{[]string{"serve", "--hostile", "x7", card}, 2, "--hostile"},
+		{[]string{"serve", "--wait", "-1s", card}, 2, "--wait -1s"},
+		{[]string{"serve", "--hostile-rate", "2", card}, 2, "go with --hostile SEED"},
+		{[]string{"serve", "--hostile", "1", "--hostile-rate", "0", card}, 2, "--hostile-rate 0"},
+		{[]string{"serve", "--hostile", "1", "--hostile-mutations", "melt", card}, 2, `unknown mutation "melt"`},
+		{[]string{"serve", "--reversed", "127.0.0.1:9", "--port", "5", card}, 2, "--port is the port vpcd listens on"},
 		{[]string{"serve", missing}, 1, "missing.json"},
 		{[]string{"serve", corrupt}, 1, "corrupt.json"},
 	}

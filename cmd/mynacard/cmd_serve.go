@@ -13,9 +13,11 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/cardfile"
+	"github.com/mynacard/mynacard/fuzz/hostile"
 	"github.com/mynacard/mynacard/internal/logging"
 	"github.com/mynacard/mynacard/vpcd"
 	"github.com/mynacard/mynacard/vpcd/control"
@@ -47,7 +49,10 @@ func runServe(e *env, args []string) error {
 	port := fs.Int("port", vpcd.DefaultPort, "vpcd port of slot 0 (reader.conf CHANNELID); slot n is on port+n")
 	level := fs.String("log-level", "info", "log level: debug (one line per APDU), info, warn or error")
 	jsonLog := fs.Bool("log-json", false, "log JSON objects instead of key=value text")
-	hostileFlag := fs.String("hostile", "", "mutate one answer in 4 from `SEED` (a number) to fuzz host software; each mutation is logged (docs/fuzzing.md)")
+	wait := fs.Duration("wait", 0, "fail if a card has no vpcd link after `D` (e.g. 10s); 0 waits for ever, warning after "+linkWarnAfter.String())
+	hostileFlag := fs.String("hostile", "", "mutate answers from `SEED` (a number) to fuzz host software; each mutation is logged (docs/fuzzing.md)")
+	hostileRate := fs.Int("hostile-rate", 4, "with --hostile, mutate one answer in `N` (1: every answer)")
+	hostileSet := fs.String("hostile-mutations", "", "with --hostile, comma-separated `names` of the mutations to draw from (default all: "+strings.Join(hostile.Mutations(), ", ")+")")
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -67,6 +72,10 @@ func runServe(e *env, args []string) error {
 		return usagef("%d card(s) from slot %d do not fit slots 0-%d", len(paths), *first, maxSlots-1)
 	case *reversed == "" && (*port < 1 || *port+*first+len(paths)-1 > 0xFFFF):
 		return usagef("--port %d: slots would need ports outside 1-65535", *port)
+	case *wait < 0:
+		return usagef("--wait %v: want a positive duration, or 0 to wait for ever", *wait)
+	case *reversed != "" && flagSet(fs, "port"):
+		return usagef("--port is the port vpcd listens on; with --reversed the cards listen on the --reversed address")
 	}
 	host, revPort := "", 0
 	if *reversed != "" {
@@ -78,10 +87,16 @@ func runServe(e *env, args []string) error {
 		host, revPort = h, n
 	}
 	var hostileSeed uint64
+	var hostileOpts []hostile.Option
 	if *hostileFlag != "" {
 		if hostileSeed, err = strconv.ParseUint(*hostileFlag, 10, 64); err != nil {
 			return usagef("--hostile %q: want a number", *hostileFlag)
 		}
+		if hostileOpts, err = hostileOptions(*hostileRate, *hostileSet); err != nil {
+			return err
+		}
+	} else if flagSet(fs, "hostile-rate") || flagSet(fs, "hostile-mutations") {
+		return usagef("--hostile-rate and --hostile-mutations go with --hostile SEED")
 	}
 	for i, p := range paths {
 		if slices.Contains(paths[:i], p) {
@@ -116,7 +131,7 @@ func runServe(e *env, args []string) error {
 			// Each slot gets its own stream of mutations, replayable from
 			// the seed and the slot.
 			seed := hostileSeed + uint64(i)
-			sc.ctl.SetHostile(&seed)
+			sc.ctl.SetHostile(&seed, hostileOpts...)
 		}
 	}
 	ctls, err := listenControl(cards, log)
@@ -131,7 +146,25 @@ func runServe(e *env, args []string) error {
 	notifyToggle(usr1)
 	defer signal.Stop(usr1)
 	printSlots(e, cards, *reversed != "", *port)
-	return serveCards(ctx, e, cards, ctls, usr1, log)
+	return serveCards(ctx, e, cards, ctls, usr1, log, *wait)
+}
+
+// hostileOptions checks the --hostile-rate and --hostile-mutations flags.
+func hostileOptions(rate int, set string) ([]hostile.Option, error) {
+	if rate < 1 {
+		return nil, usagef("--hostile-rate %d: want 1 or more", rate)
+	}
+	opts := []hostile.Option{hostile.WithRate(rate)}
+	if set == "" {
+		return opts, nil
+	}
+	names := strings.Split(set, ",")
+	for _, n := range names {
+		if !slices.Contains(hostile.Mutations(), n) {
+			return nil, usagef("--hostile-mutations: unknown mutation %q (want %s)", n, strings.Join(hostile.Mutations(), ", "))
+		}
+	}
+	return append(opts, hostile.WithMutations(names...)), nil
 }
 
 // listenControl opens each card's control socket beside its file, so that
@@ -170,33 +203,99 @@ func openCard(path string, slot int, log logrus.FieldLogger) (*servedCard, error
 }
 
 func printSlots(e *env, cards []*servedCard, reversed bool, port int) {
-	needConf := false
 	for _, c := range cards {
 		if reversed {
 			fmt.Fprintf(e.stdout, "slot %d: %s, waiting for vpcd on %s\n", c.slot, c.path, c.srv.Addr)
 			continue
 		}
-		fmt.Fprintf(e.stdout, "slot %d: %s on reader %q (vpcd port %s)\n", c.slot, c.path, vpcd.ReaderName(c.slot), c.srv.Addr)
-		needConf = needConf || c.slot >= vpcd.SlotsPerReader || port != vpcd.DefaultPort
+		// No reader is named yet: which one pcscd shows depends on its
+		// reader.conf, and no vpcd may be listening at all.
+		fmt.Fprintf(e.stdout, "slot %d: %s, dialling vpcd on %s\n", c.slot, c.path, c.srv.Addr)
 	}
-	if needConf {
-		// Debian's stock reader.conf declares only slots 0 and 1 on the
-		// default port; anything else needs these entries.
-		entries := (cards[len(cards)-1].slot + vpcd.SlotsPerReader) / vpcd.SlotsPerReader
-		drivers := []string{vpcd.DriverPath}
-		fmt.Fprintf(e.stdout, "\nthese slots need pcscd readers: as root run\n\n")
-		for i := 1; i < entries; i++ {
-			drivers = append(drivers, fmt.Sprintf("/usr/local/lib/pcsc/libifdvpcd-%d.so", i))
-			fmt.Fprintf(e.stdout, "  install -D %s %s\n", vpcd.DriverPath, drivers[i])
+	if !reversed {
+		printReaderConf(e, cards[len(cards)-1].slot, port)
+	}
+}
+
+// printReaderConf says which reader.conf entries pcscd needs beyond
+// Debian's stock one, which declares slots 0 and 1 on the default port.
+// The advice adds a file and keeps the stock one (and its slots).
+func printReaderConf(e *env, lastSlot, port int) {
+	first := 0 // the first entry to declare
+	if port == vpcd.DefaultPort {
+		first = 1
+	}
+	entries := lastSlot/vpcd.SlotsPerReader + 1
+	if first >= entries {
+		return
+	}
+	// Every entry needs its own copy of the driver file (vpcd.ReaderConf)
+	// and a name of its own; numbering them after the stock entry, from
+	// 1, gives both.
+	var drivers []string
+	for i := range entries - first {
+		drivers = append(drivers, fmt.Sprintf("/usr/local/lib/pcsc/libifdvpcd-%d.so", i+2))
+	}
+	fmt.Fprintf(e.stdout, "\nDebian's stock reader.conf declares vpcd slots 0 and 1 on port %d only. For these slots, as root:\n\n", vpcd.DefaultPort)
+	for _, d := range drivers {
+		fmt.Fprintf(e.stdout, "  install -D %s %s\n", vpcd.DriverPath, d)
+	}
+	fmt.Fprintf(e.stdout, "\nthen add the file /etc/reader.conf.d/mynacard (keep /etc/reader.conf.d/vpcd) with\n\n%s", vpcd.ReaderConfFrom(1, port+first*vpcd.SlotsPerReader, drivers))
+	fmt.Fprintf(e.stdout, "and restart pcscd.\n")
+}
+
+// linkWarnAfter is how long serve waits for vpcd before it says why a
+// card may not be showing up.
+const linkWarnAfter = 5 * time.Second
+
+// watchLink reports when vpcd first links to c, warns once after
+// linkWarnAfter with the likely cause if it has not, and after wait (if
+// not 0) gives up with that cause as the error.
+func (c *servedCard) watchLink(ctx context.Context, e *env, log *logging.Logger, wait time.Duration) error {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	start, warned := time.Now(), false
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
 		}
-		fmt.Fprintf(e.stdout, "\nthen replace /etc/reader.conf.d/vpcd with the following and restart pcscd:\n\n%s", vpcd.ReaderConf(port, drivers))
+		served, _ := c.srv.Linked()
+		if served {
+			fmt.Fprintf(e.stdout, "slot %d: vpcd linked on %s\n", c.slot, c.srv.Addr)
+			return nil
+		}
+		waited := time.Since(start)
+		switch {
+		case wait > 0 && waited >= wait:
+			return fmt.Errorf("slot %d (%s): no vpcd link within %v: %s", c.slot, c.path, wait, c.linkTrouble())
+		case !warned && waited >= linkWarnAfter:
+			log.Warn("no vpcd link yet: "+c.linkTrouble(), logging.Fields{"waited": waited.Round(time.Second).String()})
+			warned = true
+		}
 	}
+}
+
+// linkTrouble names the likely cause of a card vpcd has not linked to.
+func (c *servedCard) linkTrouble() string {
+	_, err := c.srv.Linked()
+	var ne net.Error
+	switch {
+	case c.srv.Reversed:
+		return fmt.Sprintf("nothing has connected to %s; is pcscd running with a vsmartcard-vpcd reader.conf entry whose DEVICENAME is %s?", c.srv.Addr, c.srv.Addr)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Sprintf("nothing listens on %s; is pcscd running with vsmartcard-vpcd, and does its reader.conf declare slot %d's port?", c.srv.Addr, c.slot)
+	case errors.As(err, &ne) && ne.Timeout(), err == nil:
+		return fmt.Sprintf("vpcd on %s takes no frames to this card; another server (mynacard serve, vicc) probably holds slot %d", c.srv.Addr, c.slot)
+	}
+	return fmt.Sprintf("dialling %s: %v; is pcscd running with vsmartcard-vpcd?", c.srv.Addr, err)
 }
 
 // serveCards runs every card until ctx ends (SIGINT or SIGTERM), toggling
 // removal of all cards on each value from usr1, then saves each card's
 // state.
-func serveCards(ctx context.Context, e *env, cards []*servedCard, ctls []*control.Server, usr1 <-chan os.Signal, fl logrus.FieldLogger) error {
+func serveCards(ctx context.Context, e *env, cards []*servedCard, ctls []*control.Server, usr1 <-chan os.Signal, fl logrus.FieldLogger, wait time.Duration) error {
 	log := logging.Wrap(fl)
 	ctx, cancel := context.WithCancelCause(ctx)
 	var wg sync.WaitGroup
@@ -211,6 +310,11 @@ func serveCards(ctx context.Context, e *env, cards []*servedCard, ctls []*contro
 				cancel(fmt.Errorf("slot %d (%s): %w", c.slot, c.path, err))
 			}
 		}()
+		wg.Go(func() {
+			if err := c.watchLink(ctx, e, log, wait); err != nil {
+				cancel(err)
+			}
+		})
 	}
 	log.Info("serving; "+toggleHelp+"SIGINT or SIGTERM stops", logging.Fields{"cards": len(cards)})
 loop:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -108,8 +109,10 @@ func TestServeThroughPCSCD(t *testing.T) {
 	normal := newCardFile(t, emulator.KindNormal, dir, "normal.json", nil)
 	faceAuth := newCardFile(t, emulator.KindFaceAuth, dir, "face-auth.json", nil)
 	p := startMyna(t, "serve", "--slots", normal+","+faceAuth, "--port", fmt.Sprint(d.Base))
-	p.expectLine(fmt.Sprintf("slot 0: %s on reader %q", normal, d.ReaderName(0)))
-	p.expectLine(fmt.Sprintf("slot 1: %s on reader %q", faceAuth, d.ReaderName(1)))
+	p.expectLine(fmt.Sprintf("slot 0: %s, dialling vpcd on 127.0.0.1:%d", normal, d.Base))
+	p.expectLine(fmt.Sprintf("slot 1: %s, dialling vpcd on 127.0.0.1:%d", faceAuth, d.Base+1))
+	p.expectLine("slot 0: vpcd linked")
+	p.expectLine("slot 1: vpcd linked")
 
 	tool, err := exec.LookPath("pkcs15-tool")
 	if err != nil {
@@ -169,5 +172,61 @@ func TestServeHostile(t *testing.T) {
 	}
 	if mutations != n-clean {
 		t.Errorf("%d changed answers logged, want %d (one per answer that was not 9000)", mutations, n-clean)
+	}
+}
+
+// The short-answer mutation reaches the host as the 1-byte frame vpcd
+// carries, at the rate and from the set the flags choose.
+func TestServeHostileShortAnswer(t *testing.T) {
+	path := newCardFile(t, emulator.KindNormal, t.TempDir(), "card.json", nil)
+	addr := vpcdtest.FreeAddr(t)
+	p := startMyna(t, "serve", path, "--reversed", addr, "--hostile", "3", "--hostile-rate", "1", "--hostile-mutations", "short-answer")
+	p.expectLine("slot 0: " + path + ", waiting for vpcd on " + addr)
+	v := vpcdtest.Dial(t, addr, 10*time.Second)
+	for range 5 {
+		if got := v.Exchange(cmdSelectJPKI); !bytes.Equal(got, []byte{0x90}) {
+			t.Errorf("answer % X, want the 1-byte short answer 90", got)
+		}
+	}
+	p.stop(syscall.SIGTERM)
+	if strings.Contains(p.stderr.String(), "cannot be framed") {
+		t.Errorf("a short answer was replaced:\n%s", p.stderr.String())
+	}
+}
+
+// serve --wait gives up when vpcd never links, saying why: nothing
+// listening, or a listener that takes no frames (a slot another server
+// holds).
+func TestServeWaitNamesTheCause(t *testing.T) {
+	card := newCardFile(t, emulator.KindNormal, t.TempDir(), "card.json", nil)
+	free := vpcdtest.FreeAddr(t)
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	go func() {
+		for {
+			c, err := held.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // accepted, never a frame
+		}
+	}()
+	for _, tt := range []struct {
+		addr, want string
+	}{
+		{free, "nothing listens on " + free},
+		{held.Addr().String(), "another server (mynacard serve, vicc) probably holds slot 0"},
+	} {
+		_, port, _ := net.SplitHostPort(tt.addr)
+		code, stdout, stderr := runCLI(t, "serve", "--port", port, "--wait", "300ms", "--log-level", "error", card)
+		if code != 1 || strings.Count(stderr, "\n") != 1 || !strings.Contains(stderr, "no vpcd link within 300ms: ") || !strings.Contains(stderr, tt.want) {
+			t.Errorf("serve on %s: exit %d, stderr %q; want exit 1 and one line saying %q", tt.addr, code, stderr, tt.want)
+		}
+		if strings.Contains(stdout, "reader \"") {
+			t.Errorf("serve named a reader before any vpcd linked:\n%s", stdout)
+		}
 	}
 }

@@ -42,6 +42,7 @@ type Card struct {
 	// MaxDelay bounds the delay mutation's pause (New sets 300 ms).
 	MaxDelay time.Duration
 	plan     map[uint64]string // nil: mutations drawn at Rate
+	set      []mutation        // what is drawn from at Rate
 
 	mu    sync.Mutex
 	seq   uint64 // number of the next exchange
@@ -65,8 +66,35 @@ type Exchange struct {
 }
 
 // New wraps c; mutations are drawn from seed and logged to log.
-func New(c vpcd.Card, seed uint64, log logrus.FieldLogger) *Card {
-	return &Card{card: c, seed: seed, log: logging.Wrap(log), Rate: 4, MaxDelay: defaultMaxDelay}
+func New(c vpcd.Card, seed uint64, log logrus.FieldLogger, opts ...Option) *Card {
+	h := &Card{card: c, seed: seed, log: logging.Wrap(log), Rate: 4, MaxDelay: defaultMaxDelay, set: mutations}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
+}
+
+// Option changes how a Card mutates at Rate.
+type Option func(*Card)
+
+// WithRate mutates one answer in n; 1 mutates every answer.
+func WithRate(n int) Option { return func(h *Card) { h.Rate = n } }
+
+// WithMutations draws only from the named mutations (see Mutations);
+// names it does not know are left out, and with none left every mutation
+// is drawn from.
+func WithMutations(names ...string) Option {
+	return func(h *Card) {
+		var set []mutation
+		for _, n := range names {
+			if m, err := mutationNamed(n); err == nil {
+				set = append(set, *m)
+			}
+		}
+		if set != nil {
+			h.set = set
+		}
+	}
 }
 
 const defaultMaxDelay = 300 * time.Millisecond
@@ -161,7 +189,7 @@ func (h *Card) Transmit(cmd []byte) []byte {
 		if h.Rate > 1 && rng.IntN(h.Rate) != 0 {
 			return resp
 		}
-		m = &mutations[rng.IntN(len(mutations))]
+		m = &h.set[rng.IntN(len(h.set))]
 	}
 	out := m.apply(rng, resp)
 	fields := logging.Fields{
@@ -253,8 +281,10 @@ var mutations = []mutation{
 		return join(data, []byte{0x69, 0x82})
 	}},
 	{name: "ok-without-data", apply: func(_ *rand.Rand, _ []byte) []byte { return []byte{0x90, 0x00} }},
-	{name: "short-answer", apply: func(rng *rand.Rand, resp []byte) []byte {
-		return append([]byte(nil), resp[:rng.IntN(min(2, len(resp))+1)]...)
+	// One byte is the shortest answer vpcd carries: a zero-length frame
+	// is no answer at all (vpcd.ReadFrame), so the host would never see it.
+	{name: "short-answer", apply: func(_ *rand.Rand, resp []byte) []byte {
+		return append([]byte(nil), resp[:min(1, len(resp))]...)
 	}},
 	{name: "bad-ber-length", apply: func(rng *rand.Rand, resp []byte) []byte {
 		data, sw := split(resp)

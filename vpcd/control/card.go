@@ -51,7 +51,7 @@ func (c *Card) PowerOff()                  { c.current().PowerOff() }
 
 // SetHostile mutates answers from seed (see package hostile), or with nil
 // answers faithfully again.
-func (c *Card) SetHostile(seed *uint64) {
+func (c *Card) SetHostile(seed *uint64, opts ...hostile.Option) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if seed == nil {
@@ -59,7 +59,7 @@ func (c *Card) SetHostile(seed *uint64) {
 		return
 	}
 	s := *seed
-	c.front, c.seed = hostile.New(c.Card, s, c.log), &s
+	c.front, c.seed = hostile.New(c.Card, s, c.log, opts...), &s
 }
 
 func (c *Card) status(slot int) Status {
