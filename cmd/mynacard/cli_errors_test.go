@@ -72,7 +72,6 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"fuzz", "--replay", missing}, 1, "missing.json"},
 		{[]string{"fuzz", "--replay", finding, "--count", "5"}, 2, "--count"},
 		{[]string{"fuzz", "--replay", finding, "--target", "embedded"}, 2, "found on pcsc:Virtual PCD 00 00"},
-		{[]string{"fuzz", "--replay", finding}, 1, "PC/SC"},
 		{[]string{"fuzz", "--json", "--junit", "-"}, 2, "both write to stdout"},
 		// profile
 		{[]string{"profile"}, 2, "want a subcommand"},

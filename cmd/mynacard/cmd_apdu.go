@@ -21,9 +21,8 @@ func init() {
 const apduUsage = `[flags] CARD.json [HEX...]
 
 Each HEX argument is one command APDU, in hex with optional spaces or
-colons (00A4040C02..., "00 A4 04 0C", 00:A4:04:0C as OpenSC prints it).
-Arguments that are not a command on their own are taken together as one
-command. With -f FILE (- for stdin), or with no HEX argument and stdin not
+colons (00A4040C02..., "00 A4 04 0C", 00:A4:04:0C as OpenSC prints it);
+arguments of one byte each are one command the shell split. With -f FILE (- for stdin), or with no HEX argument and stdin not
 a terminal, commands are read one per line (# starts a comment), so an
 extended APDU of any length fits. PIN bytes are never shown.`
 
@@ -129,12 +128,11 @@ func readAPDULines(r io.Reader, name string) ([][]byte, error) {
 	}
 }
 
-// argAPDUs decodes the HEX arguments. Each that is a well-formed command
-// is one; one that is not (a command split by the shell, as in 00 A4 04
-// 0C ...) is joined with those after it until they make one, and
-// arguments of one byte each are all one command. A VERIFY or
-// change header takes the arguments after it that make its Lc and data,
-// so that those are masked as the PIN they are.
+// argAPDUs decodes the HEX arguments, each one command, as sent even
+// when malformed. Arguments of one byte each are one command the shell
+// split (00 A4 04 0C ...). A VERIFY or change header takes the arguments
+// after it that make its Lc and data, so that those are masked as the
+// PIN they are.
 func argAPDUs(args []string) ([][]byte, error) {
 	parts := make([][]byte, len(args))
 	for i, s := range args {
@@ -144,18 +142,13 @@ func argAPDUs(args []string) ([][]byte, error) {
 		}
 		parts[i] = b
 	}
-	if !slices.ContainsFunc(parts, func(p []byte) bool { return len(p) > 1 }) {
-		// One byte per argument: a spaced command the shell split.
+	if len(parts) > 1 && !slices.ContainsFunc(parts, func(p []byte) bool { return len(p) > 1 }) {
 		return [][]byte{slices.Concat(parts...)}, nil
 	}
 	var cmds [][]byte
 	for i := 0; i < len(parts); i++ {
 		cmd := parts[i]
-		for i+1 < len(parts) && !wellFormed(cmd) {
-			i++
-			cmd = append(cmd, parts[i]...)
-		}
-		if len(cmd) == 4 && apdu.CarriesSecret(append(cmd, 0x01, 0x00)) {
+		if len(cmd) == 4 && apdu.CarriesSecret(append(slices.Clone(cmd), 0x01, 0x00)) {
 			if n, with := secretBody(cmd, parts[i+1:]); n > 0 {
 				cmd, i = with, i+n
 			}
@@ -163,11 +156,6 @@ func argAPDUs(args []string) ([][]byte, error) {
 		cmds = append(cmds, cmd)
 	}
 	return cmds, nil
-}
-
-func wellFormed(b []byte) bool {
-	_, err := apdu.ParseCommand(b)
-	return err == nil
 }
 
 // secretBody looks for the Lc and data of the header-only secret command

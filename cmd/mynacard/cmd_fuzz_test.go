@@ -77,3 +77,17 @@ func TestFuzzCommandReports(t *testing.T) {
 		t.Errorf("--junit -: exit %d, %v, suite %+v, stderr %q\n%s", code, err, suite, stderr, stdout)
 	}
 }
+
+// A finding made on a real card is replayed on that card's reader, never
+// on the emulator. (A child process: libpcsclite fixes its socket at the
+// first PC/SC call of a process, which must not be this test binary's.)
+func TestFuzzReplayUsesTheFindingsTarget(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "finding.txt")
+	if err := os.WriteFile(path, []byte("target pcsc:No Such Reader 00 00\ncard normal\n> 00A4040C0AD392F000260100000001\n< 9000\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runMyna(t, "fuzz", "--replay", path)
+	if code != 1 || !strings.Contains(stderr, "PC/SC") || strings.Contains(stdout, "no longer reproduces") {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 and a PC/SC error, no replay on the emulator", code, stdout, stderr)
+	}
+}
