@@ -59,7 +59,7 @@ var (
 )
 
 func ef(app emulator.App, fid uint16, rule efRule, head ...byte) efFact {
-	return efFact{ref: emulator.FileRef{App: app, FID: fid}, rule: rule, head: head}
+	return efFact{ref: emulator.Ref(app, fid), rule: rule, head: head}
 }
 
 // efFacts are the EFs of each application the walk reads (card.md §4.1–§4.5).
@@ -289,7 +289,7 @@ func (w *walker) readKindFacts() {
 	w.selectAP(emulator.AppJPKI)
 	for _, f := range efFacts {
 		if f.ref == emulator.JPKICertStatus || f.ref == emulator.JPKIAuthCert {
-			w.expect("SELECT "+f.ref.String(), apdu.SelectEF(f.ref.FID), apdu.SWOK)
+			w.expect("SELECT "+f.ref.String(), apdu.SelectEF(f.ref.FID()), apdu.SWOK)
 			w.checkRead(f, apdu.ReadBinary(0, readLe), nil)
 		}
 	}
@@ -308,9 +308,9 @@ func (w *walker) limit(ref emulator.FileRef) int {
 
 // selectKey selects ref's AP and then ref.
 func (w *walker) selectKey(ref emulator.FileRef) {
-	w.selectAP(ref.App)
-	w.expect("SELECT "+ref.String(), apdu.SelectEF(ref.FID), apdu.SWOK)
-	w.ef = int(ref.FID)
+	w.selectAP(ref.App())
+	w.expect("SELECT "+ref.String(), apdu.SelectEF(ref.FID()), apdu.SWOK)
+	w.ef = int(ref.FID())
 }
 
 func (w *walker) reset() string {
@@ -320,7 +320,7 @@ func (w *walker) reset() string {
 }
 
 func (w *walker) selectRandomAP() string {
-	return w.selectAP(emulator.Apps[w.pick(len(emulator.Apps))])
+	return w.selectAP(emulator.Apps()[w.pick(len(emulator.Apps()))])
 }
 
 func (w *walker) selectAP(a emulator.App) string {
@@ -358,7 +358,7 @@ func (w *walker) selectMF() string {
 func factsOf(app emulator.App) []efFact {
 	var out []efFact
 	for _, f := range efFacts {
-		if f.ref.App == app {
+		if f.ref.App() == app {
 			out = append(out, f)
 		}
 	}
@@ -372,14 +372,14 @@ func (w *walker) selectEF() string {
 	if len(facts) == 0 || w.pick(4) == 0 {
 		fid := uint16(mfNotFound)
 		if len(facts) == 0 {
-			fid = efFacts[w.pick(len(efFacts))].ref.FID
+			fid = efFacts[w.pick(len(efFacts))].ref.FID()
 		}
 		w.expect(fmt.Sprintf("SELECT %04X in %s", fid, w.app), apdu.SelectEF(fid), apdu.SWFileNotFound)
 		return fmt.Sprintf("select absent %04X", fid)
 	}
 	f := facts[w.pick(len(facts))]
-	w.expect("SELECT "+f.ref.String(), apdu.SelectEF(f.ref.FID), apdu.SWOK)
-	w.ef = int(f.ref.FID)
+	w.expect("SELECT "+f.ref.String(), apdu.SelectEF(f.ref.FID()), apdu.SWOK)
+	w.ef = int(f.ref.FID())
 	return "select " + f.ref.String()
 }
 
@@ -395,8 +395,8 @@ func (w *walker) read() string {
 		return "read with no EF"
 	}
 	f := facts[w.pick(len(facts))]
-	w.expect("SELECT "+f.ref.String(), apdu.SelectEF(f.ref.FID), apdu.SWOK)
-	w.ef = int(f.ref.FID)
+	w.expect("SELECT "+f.ref.String(), apdu.SelectEF(f.ref.FID()), apdu.SWOK)
+	w.ef = int(f.ref.FID())
 	cmd := apdu.ReadBinary(0, readLe)
 	if f.record {
 		cmd = apdu.ReadRecord(1, 0, apdu.MaxShortNe)
@@ -476,7 +476,7 @@ func (w *walker) readSFI() string {
 		return w.read()
 	}
 	f := facts[w.pick(len(facts))]
-	w.checkRead(f, apdu.ReadBinarySFI(byte(f.ref.FID), 0, readLe), sfiRefusals)
+	w.checkRead(f, apdu.ReadBinarySFI(byte(f.ref.FID()), 0, readLe), sfiRefusals)
 	w.ef = efUnknown
 	return "read by SFI " + f.ref.String()
 }
@@ -487,7 +487,7 @@ func (w *walker) readSFI() string {
 func (w *walker) query() string {
 	var keys []emulator.FileRef
 	for _, ref := range walkKeys {
-		if ref.App == w.app {
+		if ref.App() == w.app {
 			keys = append(keys, ref)
 		}
 	}
@@ -496,8 +496,8 @@ func (w *walker) query() string {
 		return "query with no key"
 	}
 	ref := keys[w.pick(len(keys))]
-	w.expect("SELECT "+ref.String(), apdu.SelectEF(ref.FID), apdu.SWOK)
-	w.ef = int(ref.FID)
+	w.expect("SELECT "+ref.String(), apdu.SelectEF(ref.FID()), apdu.SWOK)
+	w.ef = int(ref.FID())
 	w.expect("empty VERIFY of "+ref.String()+" (counters never move without a wrong value)", apdu.VerifyQuery(apdu.CurrentEF), w.counters[ref])
 	return "query " + ref.String()
 }
@@ -533,13 +533,13 @@ func (w *walker) sign() string {
 	}
 	if w.pick(2) == 0 {
 		cmd := apdu.ComputeSignature(0x00, msg)
-		cmd.P2 = 0x80 | byte(key.FID)
+		cmd.P2 = 0x80 | byte(key.FID())
 		w.expect("COMPUTE SIGNATURE by SFI with "+key.String()+", no PIN", cmd, refused...)
 		w.ef = efUnknown
 		return "sign by SFI " + key.String()
 	}
-	if r := w.expect("SELECT "+key.String(), apdu.SelectEF(key.FID), selected...); r.SW == apdu.SWOK {
-		w.ef = int(key.FID)
+	if r := w.expect("SELECT "+key.String(), apdu.SelectEF(key.FID()), selected...); r.SW == apdu.SWOK {
+		w.ef = int(key.FID())
 		w.expect("COMPUTE SIGNATURE with "+key.String()+", no PIN", apdu.ComputeSignature(0x00, msg), apdu.SWSecurityNotSatisfied)
 	}
 	return "sign " + key.String()
