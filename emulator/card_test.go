@@ -544,6 +544,14 @@ func TestInternalAuthenticate(t *testing.T) {
 	if again := mustSW(t, ia(0x80), apdu.SWOK); !bytes.Equal(again, sig) {
 		t.Error("INTERNAL AUTHENTICATE not deterministic")
 	}
+	for _, n := range []int{1, 255} { // challenges of 1–255 bytes (card.md §5)
+		ch := bytes.Repeat([]byte{0xA5}, n)
+		sum := sha256.Sum256(ch)
+		sig := mustSW(t, c.Transmit(apdu.InternalAuthenticate(0x99, ch).Bytes()), apdu.SWOK)
+		if err := rsa.VerifyPKCS1v15(&testKeys.comm.PublicKey, crypto.SHA256, sum[:], sig); err != nil {
+			t.Errorf("%d-byte challenge: %v", n, err)
+		}
+	}
 	mustSW(t, c.Transmit(h(selJPKI)), apdu.SWOK)
 	mustSW(t, ia(0x97), apdu.SWSecurityNotSatisfied)
 	mustSW(t, c.Transmit(h(selText)), apdu.SWOK)

@@ -258,6 +258,9 @@ func TestValidatePIN(t *testing.T) {
 			t.Errorf("ValidatePIN(%v, %q) = %v, want ok=%v", tt.ref, tt.v, err, tt.good)
 		}
 	}
+	if err := ValidatePIN(JPKIAuthPIN, []byte("12a4")); err == nil || !strings.Contains(err.Error(), "character 3 ") {
+		t.Errorf("ValidatePIN(12a4) = %v, want the third character named", err)
+	}
 }
 
 func TestNewRejectsBadStates(t *testing.T) {
