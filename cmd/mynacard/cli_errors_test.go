@@ -34,6 +34,10 @@ func TestCommandLineErrors(t *testing.T) {
 	finding := write("finding.txt", "# a finding made on a real card\ntarget pcsc:Virtual PCD 00 00\ncard normal\n> 00A4040C0AD392F000260100000001\n< 9000\n")
 	missing := filepath.Join(dir, "missing.json")
 	newCard := filepath.Join(dir, "new.json")
+	dirCard := filepath.Join(dir, "dir.json") // a directory where a card should be
+	if err := os.Mkdir(dirCard, 0o700); err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		args []string
@@ -102,6 +106,10 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"issuer", "unblock", card, "--key", "jpki/0018", "--value", "12"}, 1, "want 4 digits"},
 		{[]string{"issuer", "issue-sign-cert", card, "--password", "short"}, 1, "jpki/001B"},
 		{[]string{"issuer", "face-auth", corrupt}, 1, "corrupt.json"},
+		{[]string{"issuer", "face-auth", missing}, 1, "missing.json"},
+		{[]string{"issuer", "face-auth", dirCard}, 1, "not a regular file"},
+		{[]string{"profile", "new", "--force", "-o", dirCard}, 1, "not a regular file"},
+		{[]string{"profile", "new", "--force", "-o", "/dev/stdout"}, 1, "not a regular file"},
 		// apdu
 		{[]string{"apdu", card}, 2, "at least one APDU"},
 		{[]string{"apdu", card, "00A4ZZ"}, 2, "APDU argument 1: character 5 is not a hex digit"},
@@ -111,6 +119,7 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"apdu", "-f", finding, card}, 2, "line 2: character 1 is not a hex digit"},
 		{[]string{"apdu", missing, "00A40000"}, 1, "missing.json"},
 		{[]string{"apdu", corrupt, "00A40000"}, 1, "corrupt.json"},
+		{[]string{"apdu", dirCard, "00A40000"}, 1, "not a regular file"},
 		// demo
 		{[]string{"demo", "--kinds", "bogus"}, 2, `"bogus"`},
 		{[]string{"demo", "extra"}, 2, `unexpected argument "extra"`},
@@ -132,6 +141,7 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"serve", "--reversed", "127.0.0.1:9", "--port", "5", card}, 2, "--port is the port vpcd listens on"},
 		{[]string{"serve", missing}, 1, "missing.json"},
 		{[]string{"serve", corrupt}, 1, "corrupt.json"},
+		{[]string{"serve", dirCard}, 1, "not a regular file"},
 	}
 	sum := func() [32]byte {
 		b, err := os.ReadFile(card)
@@ -169,11 +179,7 @@ func dirList(t *testing.T, dir string) []string {
 	}
 	var names []string
 	for _, e := range ents {
-		// The lock files of card files are the card-file lock's own
-		// business, tested with it.
-		if !strings.HasSuffix(e.Name(), ".lock") {
-			names = append(names, e.Name())
-		}
+		names = append(names, e.Name())
 	}
 	return slices.Sorted(slices.Values(names))
 }

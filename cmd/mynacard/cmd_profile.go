@@ -78,7 +78,7 @@ func profileNew(e *env, args []string) error {
 	kind := flags.String("kind", string(emulator.KindNormal), "card preset: "+kindNames())
 	chip := flags.String("chip", "", "chip generation, see 'mynacard profile chips' (default: the persona's, else "+string(profile.DefaultChip)+")")
 	personaPath := flags.String("persona", "", "persona JSON (see 'mynacard profile persona'); fields left out keep the default persona's values")
-	out := flags.String("o", "", "card file to write (required)")
+	out := flags.String("o", "", "card file to write (required; - writes the card JSON to stdout)")
 	force := flags.Bool("force", false, "overwrite an existing card file")
 	if err := parseFlags(flags, args); err != nil {
 		return err
@@ -106,6 +106,26 @@ func profileNew(e *env, args []string) error {
 	if *chip != "" {
 		p.Chip = profile.Chip(*chip)
 	}
+	if *out == "-" {
+		s, err := profile.Generate(p, k, time.Now())
+		if err != nil {
+			return err
+		}
+		b, err := cardfile.Marshal(s)
+		if err != nil {
+			return err
+		}
+		_, err = e.stdout.Write(b)
+		return err
+	}
+	// The card's lock first, as every writer of a card file takes it: a
+	// card being served is refused rather than overwritten, since serve
+	// would save its own state over the new card when it stops.
+	unlock, err := cardfile.Lock(*out)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if !*force {
 		if _, err := os.Lstat(*out); err == nil {
 			return fmt.Errorf("%s exists; pass --force to overwrite it", *out)

@@ -154,3 +154,23 @@ func TestProfileChips(t *testing.T) {
 		}
 	}
 }
+
+// profile new -o - writes the card JSON to stdout and nothing else.
+func TestProfileNewToStdout(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	code, out, errOut := runCLI(t, "profile", "new", "--kind", "face-auth", "-o", "-")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+	path := filepath.Join(dir, "card.json")
+	if err := os.WriteFile(path, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := cardfile.Load(path); err != nil || s.Kind != emulator.KindFaceAuth {
+		t.Errorf("stdout is not a face-auth card file: %v", err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
+		t.Errorf("%d files in the working directory, want only the test's own", len(ents))
+	}
+}

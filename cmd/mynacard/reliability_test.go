@@ -312,11 +312,28 @@ func TestServeLocksCardFile(t *testing.T) {
 	// holding the card, which is all this test needs.
 	first := startMyna(t, "serve", "--port", "1", path)
 	first.expectLine("slot 0:")
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Every command that writes a card file takes its lock: none may
+	// write a card that serve would overwrite with its own state on exit.
 	for _, p := range []string{path, link} {
-		code, _, stderr := runMyna(t, "serve", "--port", "2", p)
-		if code != 1 || !strings.Contains(stderr, "in use by another process") {
-			t.Errorf("second serve of %s: exit %d, stderr %q; want exit 1 and \"in use by another process\"", p, code, stderr)
+		for _, args := range [][]string{
+			{"serve", "--port", "2", p},
+			{"profile", "new", "--force", "-o", p},
+			{"issuer", "face-auth", p},
+			{"issuer", "unblock", p, "--key", "jpki/0018", "--value", "4321"},
+			{"apdu", p, "00A4040C0AD392F000260100000001"},
+		} {
+			code, _, stderr := runMyna(t, args...)
+			if code != 1 || !strings.Contains(stderr, "in use by another process") {
+				t.Errorf("%q while served: exit %d, stderr %q; want exit 1 and \"in use by another process\"", args, code, stderr)
+			}
 		}
+	}
+	if after, _ := os.ReadFile(path); !bytes.Equal(after, before) {
+		t.Error("a command changed the card file while it was served")
 	}
 	if !first.running() {
 		t.Fatalf("first serve exited:\n%s", first.output())

@@ -38,8 +38,8 @@ func Marshal(s *emulator.State) ([]byte, error) {
 func Save(path string, s *emulator.State) (err error) {
 	// Through a symlink, write the card it names: renaming over the link
 	// would replace it with a copy and detach the card.
-	if p, err := filepath.EvalSymlinks(path); err == nil {
-		path = p
+	if path, err = resolve(path); err != nil {
+		return err
 	}
 	b, err := Marshal(s)
 	if err != nil {

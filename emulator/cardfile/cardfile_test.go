@@ -5,6 +5,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/mynacard/mynacard/apdu"
@@ -173,5 +175,103 @@ func TestStorePersistsAcrossRestart(t *testing.T) {
 	}
 	if sw := tries(open(), nil); sw != apdu.RetriesLeft(4) {
 		t.Errorf("after a restart: %v, want 63C4 (the spent try was saved)", sw)
+	}
+}
+
+// Lock and Save touch only regular files (or names not yet taken): a
+// device, a directory or a dangling symlink is refused before a lock file
+// or a temporary file is made beside it.
+func TestSpecialFilesRefused(t *testing.T) {
+	dir := t.TempDir()
+	mk := func(name string, make func(p string) error) string {
+		p := filepath.Join(dir, name)
+		if err := make(p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tests := []struct{ name, path, want string }{
+		{"directory", mk("dir.json", func(p string) error { return os.Mkdir(p, 0o700) }), "not a regular file"},
+		{"symlink to a device", mk("null.json", func(p string) error { return os.Symlink(os.DevNull, p) }), "not a regular file"},
+		{"dangling symlink", mk("gone.json", func(p string) error { return os.Symlink(filepath.Join(dir, "nothing"), p) }), "symlink to nothing"},
+	}
+	s := card(t, emulator.KindNormal)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, _ := os.Lstat(tt.path)
+			if unlock, err := Lock(tt.path); err == nil || !strings.Contains(err.Error(), tt.want) {
+				if err == nil {
+					unlock()
+				}
+				t.Errorf("Lock: %v, want an error saying %q", err, tt.want)
+			}
+			if err := Save(tt.path, s); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Save: %v, want an error saying %q", err, tt.want)
+			}
+			if after, err := os.Lstat(tt.path); err != nil || after.Mode() != before.Mode() {
+				t.Errorf("%s changed: %v", tt.path, err)
+			}
+		})
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != len(tests) {
+		t.Errorf("directory holds %d entries, want only the %d special files", len(ents), len(tests))
+	}
+}
+
+// No lock file outlives its lock, whether the card exists or not.
+func TestLockLeavesNoLockFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "card.json")
+	for range 2 {
+		unlock, err := Lock(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(path + ".lock"); err != nil {
+			t.Errorf("lock file while locked: %v", err)
+		}
+		if err := unlock(); err != nil {
+			t.Fatal(err)
+		}
+		if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+			t.Errorf("%d entries left after unlock, want none", len(ents))
+		}
+		if err := Save(path, card(t, emulator.KindNormal)); err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(path)
+	}
+}
+
+// Removing the lock file on unlock must not let two lockers in at once:
+// one that opened the file just before its removal starts over.
+func TestLockExcludesWhileFilesComeAndGo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "card.json")
+	var holders, most, wins atomic.Int32
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 200 {
+				unlock, err := Lock(path)
+				if err != nil {
+					continue // in use: the expected answer under contention
+				}
+				n := holders.Add(1)
+				if n > most.Load() {
+					most.Store(n)
+				}
+				wins.Add(1)
+				holders.Add(-1)
+				if err := unlock(); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if most.Load() != 1 || wins.Load() == 0 {
+		t.Errorf("at most %d holders at once over %d locks, want exactly 1", most.Load(), wins.Load())
 	}
 }

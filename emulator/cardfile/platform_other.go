@@ -15,3 +15,8 @@ func lockFile(*os.File) error { return errors.ErrUnsupported }
 func unlockFile(*os.File) error { return nil }
 
 func syncDir(string) error { return nil }
+
+func release(f *os.File, lockPath string) error {
+	f.Close()
+	return os.Remove(lockPath)
+}

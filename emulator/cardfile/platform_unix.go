@@ -27,3 +27,13 @@ func syncDir(dir string) error {
 	defer d.Close()
 	return d.Sync()
 }
+
+// release removes the lock file while still holding it, so that whoever
+// opened it meanwhile sees it gone after locking (Lock checks) and starts
+// over on a new one.
+func release(f *os.File, lockPath string) error {
+	rmErr := os.Remove(lockPath)
+	err := unlockFile(f)
+	f.Close()
+	return errors.Join(rmErr, err)
+}

@@ -25,3 +25,13 @@ func unlockFile(f *os.File) error {
 // which os.Open does not give for a directory, and NTFS journals the rename
 // itself.
 func syncDir(string) error { return nil }
+
+// release unlocks, then removes the lock file unless another process has
+// it open: Windows refuses to delete an open file, so a removal never
+// pulls the file from under a process about to lock it.
+func release(f *os.File, lockPath string) error {
+	err := unlockFile(f)
+	f.Close()
+	os.Remove(lockPath)
+	return err
+}
