@@ -17,7 +17,7 @@ import (
 // reader a contactless card is read through.
 func Catalogue() []Case {
 	var all []Case
-	for _, part := range [][]Case{cardCases(), jpkiCases(), textCases(), smCases(), visualCases(), jukiCommonCases(), pinCases(), accessCases(), signCases(), statusCases(), counterCases(), faceAuthCases(), invariantCases(), issuerCases(), contactlessCases()} {
+	for _, part := range [][]Case{cardCases(), getDataCases(), jpkiCases(), textCases(), smCases(), visualCases(), jukiCommonCases(), pinCases(), accessCases(), signCases(), statusCases(), counterCases(), faceAuthCases(), invariantCases(), issuerCases(), contactlessCases()} {
 		all = append(all, part...)
 	}
 	return all

@@ -42,6 +42,11 @@ type State struct {
 	// session (card.md §4.2). Without it the text AP answers 66 F1, as the
 	// APs with no key delivery do.
 	SessionKey []byte `json:"session_key,omitempty"`
+	// DataObjects are the MF-level GET DATA objects no other field gives
+	// (card.md §2): issuer and card identification numbers, GP card
+	// recognition data, the CV certificate chain. An absent one answers
+	// 6A 88, as 7F21 does on older cards.
+	DataObjects map[DataTag][]byte `json:"data_objects,omitempty"`
 
 	Issuer IssuerPKI `json:"issuer"`
 }
@@ -106,6 +111,12 @@ func (s *State) Clone() *State {
 		c.Keys[r] = bytes.Clone(d)
 	}
 	c.SessionKey = bytes.Clone(s.SessionKey)
+	if s.DataObjects != nil {
+		c.DataObjects = make(map[DataTag][]byte, len(s.DataObjects))
+		for t, d := range s.DataObjects {
+			c.DataObjects[t] = bytes.Clone(d)
+		}
+	}
 	c.PINs = make(map[FileRef]*PIN, len(s.PINs))
 	for r, p := range s.PINs {
 		if p == nil {
@@ -188,6 +199,9 @@ func (s *State) check() (*fileSystem, error) {
 		return nil, fmt.Errorf("session_key: no %v holds its public key", TextSMKey)
 	}
 	if err := validatePINs(s); err != nil {
+		return nil, err
+	}
+	if err := validDataObjects(s.DataObjects); err != nil {
 		return nil, err
 	}
 	return buildFS(s)

@@ -196,6 +196,9 @@ func build(p Persona, k *cardKeys, now time.Time) (*emulator.State, error) {
 	f[emulator.Ref(emulator.AppJuki, 0x0002)] = keyRecord
 	f[emulator.Ref(emulator.AppCommon, 0x0002)] = keyRecord
 	f[emulator.CommonSerial] = apdu.SimpleTLV{Tag: 0x01, Value: concat([]byte(serial), []byte(h.MunicipalityCode), yyyymmdd(h.CardExpiry))}.Bytes()
+	if s.DataObjects, err = mfDataObjects(h, serial, fixed, &k.visual.PublicKey); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -85,14 +85,24 @@ func signSHA256(key *rsa.PrivateKey, data []byte) ([]byte, error) {
 
 // cvCertificate is the 568-byte 7F21 certificate of text/visual EF 0004:
 // the CV root certifies the municipality key that signs the AP's records.
-// The signature covers the whole 5F4E value.
 func cvCertificate(root *rsa.PrivateKey, issuer, subject []byte, pub *rsa.PublicKey) ([]byte, error) {
+	c, err := cvContents(root, issuer, subject, pub)
+	if err != nil {
+		return nil, err
+	}
+	return tlv(0x7F21, c), nil
+}
+
+// cvContents is a CV certificate without its 7F21 template, as GET DATA
+// 00F8 and 7F21 answer it: 5F4E (issuer and subject key identifiers, the
+// key) and 5F37, a signature over the whole 5F4E value.
+func cvContents(signer *rsa.PrivateKey, issuer, subject []byte, pub *rsa.PublicKey) ([]byte, error) {
 	body := concat(issuer, subject, rsaPublic(pub))
-	sig, err := signSHA256(root, body)
+	sig, err := signSHA256(signer, body)
 	if err != nil {
 		return nil, fmt.Errorf("CV certificate: %w", err)
 	}
-	return tlv(0x7F21, concat(tlv(0x5F4E, body), tlv(0x5F37, sig))), nil
+	return concat(tlv(0x5F4E, body), tlv(0x5F37, sig)), nil
 }
 
 // signedRecord builds a record whose last object signs all objects before
