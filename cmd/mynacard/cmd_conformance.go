@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
+	"math/rand/v2"
 	"io"
 	"slices"
 	"strings"
@@ -39,6 +41,15 @@ is not a PIN (照合番号A/B, the birth-date key: no holder can get them reset)
 also needs --allow-unrecoverable. The report ends with what the run spent:
 wrong tries counted and keys blocked, per key.
 
+--properties runs the property walk instead of the catalogue: --steps N
+(default 500) random actions that cannot spend a try (SELECTs, reads by FID
+and SFI, READ RECORD, empty VERIFYs, signing without a PIN, GET CHALLENGE,
+resets), from --seed S (default: a random seed, shown in the report), each
+answer checked against card.md's access rules and the card's kind. It never
+sends a secret nor a VERIFY with data, so it is read-only on a real card,
+where it needs --reader naming the reader. A failure names its seed and
+step; --seed S --steps N replays it.
+
 --diff-target SPEC runs the same cases on a second target and reports where
 the answers differ: SPEC is embedded:KIND, card:FILE or pcsc:READER (with
 --diff-pins FILE). Exit status 1 when a case fails on either target or the
@@ -52,6 +63,9 @@ type conformanceFlags struct {
 	allowUnrecoverable               bool
 	jsonOut, list                    bool
 	junit, run                       string
+	properties                       bool
+	steps                            int
+	seed                             uint64
 }
 
 func runConformance(e *env, args []string) error {
@@ -71,11 +85,20 @@ func runConformance(e *env, args []string) error {
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to `FILE` (- for stdout, instead of the table)")
 	fs.BoolVar(&f.list, "list", false, "list the catalogue and exit")
 	fs.StringVar(&f.run, "run", "", "comma-separated case ID prefixes to run, e.g. JPKI-PIN,INV")
+	fs.BoolVar(&f.properties, "properties", false, "run the read-only property walk instead of the catalogue (on pcsc, needs --reader)")
+	fs.IntVar(&f.steps, "steps", conformance.DefaultPropertySteps, "with --properties, the number of actions")
+	fs.Uint64Var(&f.seed, "seed", 0, "with --properties, the walk's seed (default: random)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q: conformance takes only flags", fs.Arg(0))
+	}
+	if f.properties {
+		return runProperties(e, fs, &f)
+	}
+	if ignored := setFlagsOf(fs, "steps", "seed"); ignored != "" {
+		return usagef("%s applies to --properties", ignored)
 	}
 	if f.list {
 		if ignored := setFlagsExcept(fs, "list"); ignored != "" {
@@ -139,6 +162,54 @@ func runConformance(e *env, args []string) error {
 	return nil
 }
 
+// runProperties runs the property walk on the one target the flags name.
+func runProperties(e *env, fs *flag.FlagSet, f *conformanceFlags) error {
+	if ignored := setFlagsOf(fs, "list", "diff-target", "diff-pins", "allow-spend", "allow-destructive", "allow-unrecoverable", "run", "pins"); ignored != "" {
+		return usagef("--properties sends no secret and runs no case of the catalogue; %s does not apply", ignored)
+	}
+	switch {
+	case f.target == "pcsc" && f.reader == "":
+		return usagef("--properties on a pcsc target needs --reader naming the reader")
+	case f.steps < 1:
+		return usagef("--steps %d: want at least 1", f.steps)
+	case f.junit == "-" && f.jsonOut:
+		return usagef("--junit - and --json would both write to stdout; give --junit a file")
+	}
+	if setFlagsOf(fs, "seed") == "" {
+		f.seed = rand.Uint64()
+	}
+	spec, err := f.targetSpec()
+	if err != nil {
+		return err
+	}
+	tgt, prof, err := openOn(spec, "", f.kind)
+	if err != nil {
+		return err
+	}
+	rep, err := conformance.RunProperties(tgt, prof, conformance.PropertyOptions{Seed: f.seed, Steps: f.steps})
+	if err = errors.Join(err, tgt.Close()); err != nil {
+		return err
+	}
+	if err := writeReports(e, f, rep, nil, nil); err != nil {
+		return err
+	}
+	if rep.Failed() {
+		return errFailed
+	}
+	return nil
+}
+
+// setFlagsOf names the flags among names that were given, or "".
+func setFlagsOf(fs *flag.FlagSet, names ...string) string {
+	var set []string
+	fs.Visit(func(fl *flag.Flag) {
+		if slices.Contains(names, fl.Name) {
+			set = append(set, "--"+fl.Name)
+		}
+	})
+	return strings.Join(set, ", ")
+}
+
 // targetSpec turns the target flags into the SPEC form --diff-target uses.
 func (f *conformanceFlags) targetSpec() (string, error) {
 	switch f.target {
@@ -175,9 +246,19 @@ func (f *conformanceFlags) targetSpec() (string, error) {
 
 // runOn opens the target a SPEC names, runs the suite on it and closes it.
 func runOn(spec, pins, kind string, opts conformance.Options) (*conformance.Report, error) {
+	tgt, prof, err := openOn(spec, pins, kind)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := conformance.Run(tgt, prof, opts)
+	return rep, errors.Join(err, tgt.Close())
+}
+
+// openOn opens the target a SPEC names, with what the suite may know of it.
+func openOn(spec, pins, kind string) (conformance.Target, conformance.Profile, error) {
 	scheme, arg, _ := strings.Cut(spec, ":")
 	if scheme == "embedded" && emulator.Kind(arg).Validate() != nil {
-		return nil, usagef("target %q: kind %q: want one of %s", spec, arg, kindNames())
+		return nil, conformance.Profile{}, usagef("target %q: kind %q: want one of %s", spec, arg, kindNames())
 	}
 	var (
 		tgt  conformance.Target
@@ -193,29 +274,28 @@ func runOn(spec, pins, kind string, opts conformance.Options) (*conformance.Repo
 			e, err = conformance.EmbeddedKind(emulator.Kind(arg))
 		}
 		if err != nil {
-			return nil, err
+			return nil, conformance.Profile{}, err
 		}
 		if pins != "" {
-			return nil, usagef("a pins file applies to pcsc targets; an embedded card's secrets come from the card")
+			return nil, conformance.Profile{}, usagef("a pins file applies to pcsc targets; an embedded card's secrets come from the card")
 		}
 		tgt, prof = e, e.Profile()
 	case "pcsc":
 		if pins != "" {
 			if prof, err = conformance.LoadProfile(pins); err != nil {
-				return nil, err
+				return nil, conformance.Profile{}, err
 			}
 		}
 		if kind != "" {
 			prof.Kind = emulator.Kind(kind)
 		}
 		if tgt, err = conformance.OpenPCSC(arg); err != nil {
-			return nil, err
+			return nil, conformance.Profile{}, err
 		}
 	default:
-		return nil, usagef("target %q: want embedded:KIND, card:FILE or pcsc:READER", spec)
+		return nil, conformance.Profile{}, usagef("target %q: want embedded:KIND, card:FILE or pcsc:READER", spec)
 	}
-	rep, err := conformance.Run(tgt, prof, opts)
-	return rep, errors.Join(err, tgt.Close())
+	return tgt, prof, nil
 }
 
 func writeReports(e *env, f *conformanceFlags, a, b *conformance.Report, diffs []conformance.Difference) error {
