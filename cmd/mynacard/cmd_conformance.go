@@ -5,8 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"math/rand/v2"
 	"io"
+	"math/rand/v2"
 	"slices"
 	"strings"
 
