@@ -44,16 +44,29 @@ func TestCounterSavedBeforeCompare(t *testing.T) {
 	}
 
 	// When the counter cannot be saved the PIN is not compared: even the
-	// right one does not verify.
+	// right one does not verify. Nor is the try spent, since nothing was
+	// compared: more attempts than the limit, right or wrong, block nothing.
 	st.fail = true
 	mustSW(t, c.Transmit(h(selJPKI)), apdu.SWOK)
-	mustSW(t, c.Transmit(h("00 20 00 98 04 31323334")), apdu.SWMemoryFailure)
+	for range 2 {
+		mustSW(t, c.Transmit(h("00 20 00 98 04 31323334")), apdu.SWMemoryFailure)
+		mustSW(t, c.Transmit(h("00 20 00 98 04 30303030")), apdu.SWMemoryFailure)
+	}
+	mustSW(t, c.Transmit(h("00 20 00 98")), apdu.RetriesLeft(3))
 	mustSW(t, c.Transmit(h(selEF(0x0017))), apdu.SWOK)
 	mustSW(t, c.Transmit(h("80 2A 00 80 01 00 00")), apdu.SWSecurityNotSatisfied)
-	if got := c.Snapshot().PINs[JPKIAuthPIN].Remaining; got != 2 {
-		t.Errorf("remaining %d after an unsaved attempt, want 2 (the try stays spent)", got)
+	if got := c.Snapshot().PINs[JPKIAuthPIN].Remaining; got != 3 {
+		t.Errorf("remaining %d after unsaved attempts, want 3 (as before them)", got)
 	}
 	if err := c.Issue(func(s *State) error { return s.Unblock(JPKIAuthPIN, Secret("1234")) }); err == nil {
 		t.Error("Issue succeeded although the store failed")
+	}
+	// Once saves work again the right PIN verifies and nothing spent
+	// during the failure is written out.
+	st.fail = false
+	mustSW(t, c.Transmit(h(selJPKI)), apdu.SWOK)
+	mustSW(t, c.Transmit(h("00 20 00 98 04 31323334")), apdu.SWOK)
+	if last := st.saved[len(st.saved)-1].PINs[JPKIAuthPIN].Remaining; last != 3 {
+		t.Errorf("saved remaining %d after recovery, want 3", last)
 	}
 }

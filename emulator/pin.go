@@ -174,6 +174,10 @@ func (c *Card) verify(cmd apdu.Command) ([]byte, apdu.SW) {
 	c.verified &^= bit
 	p.Remaining--
 	if err := c.persist(); err != nil {
+		// The try was never compared, so it is given back: a full disk
+		// must not burn tries (and block the card) that later saves
+		// would write out.
+		p.Remaining++
 		return nil, apdu.SWMemoryFailure
 	}
 	if subtle.ConstantTimeCompare(cmd.Data, p.Value) != 1 {
