@@ -21,6 +21,7 @@ package profile
 import (
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/x509"
 	_ "embed"
 	"encoding/pem"
 	"fmt"
@@ -97,9 +98,11 @@ func generateKeys() (*cardKeys, error) {
 	return &k, nil
 }
 
-// Generate makes a card of kind k for persona p, issued at now. It
-// generates seven RSA-2048 keys, so it takes a noticeable fraction of a
-// second; Default is the fast path for the default persona.
+// Generate makes a card of kind k for persona p at now, issued on the
+// persona's issue date (now if it has none): the certificates' validity
+// follows the card's dates. It generates seven RSA-2048 keys, so it takes a
+// noticeable fraction of a second; Default is the fast path for the
+// default persona.
 func Generate(p Persona, k emulator.Kind, now time.Time) (*emulator.State, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
@@ -107,18 +110,54 @@ func Generate(p Persona, k emulator.Kind, now time.Time) (*emulator.State, error
 	if err := k.Validate(); err != nil {
 		return nil, err
 	}
+	issued := now
+	if !p.IssueDate.IsZero() {
+		issued = p.IssueDate
+	}
+	if issued.After(now) {
+		return nil, &PersonaError{"issue_date", fmt.Sprintf("%s is in the future", issued.Format(time.DateOnly))}
+	}
 	keys, err := generateKeys()
 	if err != nil {
 		return nil, err
 	}
-	s, err := build(p, keys, now)
+	s, err := build(p, keys, issued)
 	if err != nil {
 		return nil, err
+	}
+	expired, err := authCertExpired(s, now)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case expired && k != emulator.KindExpiredCerts:
+		return nil, &PersonaError{"issue_date", fmt.Sprintf("certificates issued on %s have expired by now: make the card with kind %s", issued.Format(time.DateOnly), emulator.KindExpiredCerts)}
+	case expired:
+		// The card's own dates already make it what was asked for; its
+		// CAs are made a year older than the leaves, as apply does.
+		if err := reissueCAs(s, issued.AddDate(-1, 0, 0)); err != nil {
+			return nil, err
+		}
+		if err := issueLeaves(s, issued); err != nil {
+			return nil, err
+		}
+		s.Kind = k
+		return s, nil
 	}
 	if err := apply(s, k, p, now); err != nil {
 		return nil, err
 	}
 	return s, nil
+}
+
+// authCertExpired reports whether the auth certificate of s has expired
+// at now.
+func authCertExpired(s *emulator.State, now time.Time) (bool, error) {
+	c, err := x509.ParseCertificate(s.Files[emulator.JPKIAuthCert])
+	if err != nil {
+		return false, fmt.Errorf("profile: auth certificate: %w", err)
+	}
+	return now.After(c.NotAfter), nil
 }
 
 func dateOnly(t time.Time) time.Time {

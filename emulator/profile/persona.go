@@ -24,6 +24,10 @@ type Persona struct {
 	CommonPIN    string `json:"common_pin"`    // 共通カードAP (4 digits)
 	// Chip is the chip generation (see Chips); empty means DefaultChip.
 	Chip Chip `json:"chip,omitempty"`
+	// IssueDate is the day the card and its certificates were issued;
+	// empty means the day the card is made. Between birth_date and
+	// card_expiry; an issue date long enough ago makes expired certificates.
+	IssueDate time.Time `json:"issue_date,omitzero"`
 }
 
 func (p *Persona) chip() Chip {
@@ -113,6 +117,11 @@ func (p *Persona) Validate() error {
 	}
 	if y := p.CardExpiry.Year(); y > 9999 || !p.CardExpiry.After(p.BirthDate) {
 		return bad("card_expiry", "%s must be after the birth date and within year 9999", p.CardExpiry.Format(time.DateOnly))
+	}
+	// Dates in order: birth, issue, expiry.
+	if d := p.IssueDate; !d.IsZero() && (d.Before(p.BirthDate) || !d.Before(p.CardExpiry)) {
+		return bad("issue_date", "%s must be on or after the birth date (%s) and before the card expiry (%s)",
+			d.Format(time.DateOnly), p.BirthDate.Format(time.DateOnly), p.CardExpiry.Format(time.DateOnly))
 	}
 	for _, f := range []struct {
 		field, v string

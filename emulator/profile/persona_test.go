@@ -1,12 +1,14 @@
 package profile
 
 import (
+	"crypto/x509"
 	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/pki"
 )
 
 func TestMyNumberCheckDigit(t *testing.T) {
@@ -49,6 +51,8 @@ func TestPersonaValidate(t *testing.T) {
 		{"birth_date", func(p *Persona) { p.BirthDate = time.Date(1860, 1, 1, 0, 0, 0, 0, time.UTC) }, "明治"},
 		{"card_expiry", func(p *Persona) { p.CardExpiry = time.Time{} }, "missing"},
 		{"card_expiry", func(p *Persona) { p.CardExpiry = p.BirthDate }, "after the birth date"},
+		{"issue_date", func(p *Persona) { p.IssueDate = p.BirthDate.AddDate(0, 0, -1) }, "on or after the birth date (1980-02-17)"},
+		{"issue_date", func(p *Persona) { p.IssueDate = p.CardExpiry }, "before the card expiry (2035-02-17)"},
 		{"security_code", func(p *Persona) { p.SecurityCode = "12345" }, "4 digits"},
 		{"municipality_code", func(p *Persona) { p.MunicipalityCode = "1310" }, "5 digits"},
 		{"municipality_code", func(p *Persona) { p.MunicipalityCode = "131017" }, "check digit of 131017 is 7, want 6"},
@@ -101,5 +105,48 @@ func TestMunicipalityCheckDigit(t *testing.T) {
 		if err := CheckMunicipalityCode(code + string(want)); err != nil {
 			t.Errorf("%s%c refused: %v", code, want, err)
 		}
+	}
+}
+
+// The card's dates drive certificate validity: a card issued in 2014 that
+// expired in 2024 can only be made as expired-certs, with certificates
+// that ended with the card, under CAs older than them.
+func TestGenerateFollowsCardDates(t *testing.T) {
+	now := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	p := DefaultPersona()
+	p.IssueDate = time.Date(2014, 3, 1, 0, 0, 0, 0, time.UTC)
+	p.CardExpiry = time.Date(2024, 2, 17, 0, 0, 0, 0, time.UTC)
+	var pe *PersonaError
+	if _, err := Generate(p, emulator.KindNormal, now); !errors.As(err, &pe) || pe.Field != "issue_date" || !strings.Contains(err.Error(), "expired-certs") {
+		t.Fatalf("normal card with expired dates: %v", err)
+	}
+	s, err := Generate(p, emulator.KindExpiredCerts, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	auth, err := x509.ParseCertificate(s.Files[emulator.JPKIAuthCert])
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, err := x509.ParseCertificate(s.Files[emulator.JPKIAuthCACert])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := auth.NotBefore.In(pki.JST).Format(time.DateOnly); got != "2014-03-01" {
+		t.Errorf("auth certificate from %s, want the issue date", got)
+	}
+	if got := auth.NotAfter.In(pki.JST).Format(time.DateOnly); got != "2019-02-17" {
+		t.Errorf("auth certificate until %s, want the 5th birthday after issue", got)
+	}
+	if !ca.NotBefore.Before(auth.NotBefore) {
+		t.Errorf("CA from %v is not older than its leaf from %v", ca.NotBefore, auth.NotBefore)
+	}
+	if s.Kind != emulator.KindExpiredCerts {
+		t.Errorf("kind %s", s.Kind)
+	}
+	future := DefaultPersona()
+	future.IssueDate = now.AddDate(0, 0, 1)
+	if _, err := Generate(future, emulator.KindNormal, now); !errors.As(err, &pe) || pe.Field != "issue_date" {
+		t.Errorf("issue date in the future: %v", err)
 	}
 }
