@@ -25,6 +25,7 @@ type Card struct {
 	store Store
 	log   *logging.Logger
 	debug bool // cached: the per-APDU line costs nothing unless enabled
+	hex   bool // the per-APDU line carries the command in redacted hex
 	rand  io.Reader
 
 	// Session state, lost on reset (card.md §7.2).
@@ -54,6 +55,11 @@ func WithStore(st Store) Option { return func(c *Card) { c.store = st } }
 // WithLogger sends the card's log lines to l; at debug level it writes one
 // line per APDU.
 func WithLogger(l logrus.FieldLogger) Option { return func(c *Card) { c.log = logging.Wrap(l) } }
+
+// WithAPDUHex adds the command's bytes to the per-APDU debug line, as
+// apdu.Redact shows them (no PIN bytes). Answers stay out: they can hold
+// the My Number, which is 照合番号A.
+func WithAPDUHex() Option { return func(c *Card) { c.hex = true } }
 
 // New validates s and starts a card holding a private copy of it. Keys are
 // parsed here, once.
@@ -179,7 +185,11 @@ func (c *Card) Transmit(cmd []byte) (resp []byte) {
 		c.mu.Unlock()
 		if c.debug {
 			sw := apdu.SW(uint16(resp[len(resp)-2])<<8 | uint16(resp[len(resp)-1]))
-			c.log.Debug("apdu", logging.Fields{"cmd": desc, "sw": sw.String(), "resp_len": len(resp) - 2, "duration": time.Since(start).String()})
+			f := logging.Fields{"cmd": desc, "sw": sw.String(), "resp_len": len(resp) - 2, "duration": time.Since(start).String()}
+			if c.hex {
+				f["hex"] = apdu.Redact(cmd)
+			}
+			c.log.Debug("apdu", f)
 		}
 	}()
 	return c.dispatch(cmd)

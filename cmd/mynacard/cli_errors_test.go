@@ -135,6 +135,7 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"serve", "--bogus", card}, 2, "bogus"},
 		{[]string{"serve", "--hostile", "x7", card}, 2, "--hostile"},
 		{[]string{"serve", "--wait", "-1s", card}, 2, "--wait -1s"},
+		{[]string{"serve", "--log-apdu", "--log-level", "info", card}, 2, "--log-level info would hide them"},
 		{[]string{"serve", "--hostile-rate", "2", card}, 2, "go with --hostile SEED"},
 		{[]string{"serve", "--hostile", "1", "--hostile-rate", "0", card}, 2, "--hostile-rate 0"},
 		{[]string{"serve", "--hostile", "1", "--hostile-mutations", "melt", card}, 2, `unknown mutation "melt"`},

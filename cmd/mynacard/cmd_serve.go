@@ -49,6 +49,7 @@ func runServe(e *env, args []string) error {
 	port := fs.Int("port", vpcd.DefaultPort, "vpcd port of slot 0 (reader.conf CHANNELID); slot n is on port+n")
 	level := fs.String("log-level", "info", "log level: debug (one line per APDU), info, warn or error")
 	jsonLog := fs.Bool("log-json", false, "log JSON objects instead of key=value text")
+	logAPDU := fs.Bool("log-apdu", false, "add each command's bytes to its debug line, PIN bytes masked (sets --log-level debug)")
 	wait := fs.Duration("wait", 0, "fail if a card has no vpcd link after `D` (e.g. 10s); 0 waits for ever, warning after "+linkWarnAfter.String())
 	hostileFlag := fs.String("hostile", "", "mutate answers from `SEED` (a number) to fuzz host software; each mutation is logged (docs/fuzzing.md)")
 	hostileRate := fs.Int("hostile-rate", 4, "with --hostile, mutate one answer in `N` (1: every answer)")
@@ -103,6 +104,14 @@ func runServe(e *env, args []string) error {
 			return usagef("card file %s given twice", p)
 		}
 	}
+	var cardOpts []emulator.Option
+	if *logAPDU {
+		if flagSet(fs, "log-level") && *level != "debug" {
+			return usagef("--log-apdu adds to the debug lines; --log-level %s would hide them", *level)
+		}
+		*level = "debug"
+		cardOpts = append(cardOpts, emulator.WithAPDUHex())
+	}
 	log, err := logging.New(e.stderr, logging.Options{Level: *level, JSON: *jsonLog})
 	if err != nil {
 		return usagef("%v", err)
@@ -115,7 +124,7 @@ func runServe(e *env, args []string) error {
 		}
 	}()
 	for i, p := range paths {
-		sc, err := openCard(p, *first+i, log)
+		sc, err := openCard(p, *first+i, log, cardOpts...)
 		if err != nil {
 			return err
 		}
@@ -192,10 +201,10 @@ func (sc *servedCard) logger(l logrus.FieldLogger) logrus.FieldLogger {
 	return l.WithFields(logrus.Fields{"card": sc.path, "slot": sc.slot})
 }
 
-func openCard(path string, slot int, log logrus.FieldLogger) (*servedCard, error) {
+func openCard(path string, slot int, log logrus.FieldLogger, opts ...emulator.Option) (*servedCard, error) {
 	sc := &servedCard{path: path, slot: slot}
 	var err error
-	sc.card, sc.unlock, err = openCardFile(path, emulator.WithLogger(sc.logger(log)))
+	sc.card, sc.unlock, err = openCardFile(path, append([]emulator.Option{emulator.WithLogger(sc.logger(log))}, opts...)...)
 	if err != nil {
 		return nil, err
 	}

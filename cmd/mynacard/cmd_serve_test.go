@@ -23,7 +23,7 @@ import (
 func TestServeReversedSignalsAndPersistence(t *testing.T) {
 	path := newCardFile(t, emulator.KindNormal, t.TempDir(), "card.json", nil)
 	addr := vpcdtest.FreeAddr(t)
-	p := startMyna(t, "serve", path, "--reversed", addr, "--log-level", "debug", "--log-json")
+	p := startMyna(t, "serve", path, "--reversed", addr, "--log-apdu", "--log-json")
 	p.expectLine("slot 0: " + path + ", waiting for vpcd on " + addr)
 
 	v := vpcdtest.Dial(t, addr, 10*time.Second)
@@ -72,6 +72,23 @@ func TestServeReversedSignalsAndPersistence(t *testing.T) {
 		t.Errorf("saved auth PIN counter = %d, want 2", got)
 	}
 	checkAPDULog(t, p.stderr.String(), "0246")
+	// Each APDU line names the card file and, with --log-apdu, shows the
+	// command's bytes with the PIN masked.
+	hexes := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(p.stderr.String()), "\n") {
+		var f struct{ Msg, Card, Hex string }
+		if json.Unmarshal([]byte(line), &f) == nil && f.Msg == "apdu" {
+			if f.Card != path {
+				t.Errorf("apdu line names card %q, want %s: %s", f.Card, path, line)
+			}
+			hexes[f.Hex] = true
+		}
+	}
+	for _, want := range []string{"00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01", "00 20 00 80 04 ** ** ** **"} {
+		if !hexes[want] {
+			t.Errorf("no apdu line with hex %q (got %v)", want, hexes)
+		}
+	}
 }
 
 // checkAPDULog wants a debug line per APDU, VERIFY among them, and the PIN
