@@ -1,11 +1,15 @@
 package conformance
 
 import (
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/profile"
 )
 
 func TestDiff(t *testing.T) {
@@ -58,6 +62,28 @@ func TestDiff(t *testing.T) {
 	}
 	if got := strings.Join(kinds, ","); !strings.Contains(got, "outcome") || !strings.Contains(got, "sw") {
 		t.Errorf("JPKI-PIN-102 differences %q, want an outcome and a status word difference", got)
+	}
+}
+
+// A persona file (mynacard profile persona) is a pins file too: its
+// 照合番号B and birth-date key follow from the holder's dates.
+func TestParseProfilePersona(t *testing.T) {
+	b, err := json.Marshal(profile.DefaultPersona())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ParseProfile(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := EmbeddedKind(emulator.KindNormal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := e.Profile().Secrets
+	delete(want, emulator.TextBlockedKey) // blocked from issuance, no holder's secret
+	if d := cmp.Diff(want, got.Secrets); d != "" {
+		t.Errorf("secrets from the persona (-card +persona):\n%s", d)
 	}
 }
 

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"slices"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/profile"
 )
 
 // Profile is what the suite knows about the card under test: its kind and
@@ -95,13 +97,12 @@ func LoadProfile(path string) (Profile, error) {
 	return p, nil
 }
 
-// ParseProfile decodes the JSON form LoadProfile reads.
+// ParseProfile decodes the JSON form LoadProfile reads, or a persona
+// file (mynacard profile persona), whose 照合番号B and birth-date key come
+// from its birth date, card expiry and security code.
 func ParseProfile(b []byte) (Profile, error) {
-	var f pinsFile
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
-		// json's messages quote field names and types, never values.
+	f, err := decodePins(b)
+	if err != nil {
 		return Profile{}, err
 	}
 	if f.Kind != "" {
@@ -139,6 +140,58 @@ func ParseProfile(b []byte) (Profile, error) {
 		}
 	}
 	return p, nil
+}
+
+// decodePins reads a pins file, or failing that a persona file.
+func decodePins(b []byte) (pinsFile, error) {
+	var f pinsFile
+	err := strictJSON(b, &f)
+	if err == nil {
+		return f, nil
+	}
+	var p profile.Persona
+	if strictJSON(b, &p) != nil {
+		// json's messages quote field names and types, never values.
+		return f, err
+	}
+	f = pinsFile{AuthPIN: p.AuthPIN, SignPassword: p.SignPassword, TextPIN: p.TextPIN, JukiPIN: p.JukiPIN, CommonPIN: p.CommonPIN, MyNumber: p.MyNumber}
+	if !p.BirthDate.IsZero() {
+		if f.BirthDateKey, err = emulator.BirthDateKey(p.BirthDate); err != nil {
+			return f, fmt.Errorf("persona birth_date: %w", err)
+		}
+		if !p.CardExpiry.IsZero() && p.SecurityCode != "" {
+			if f.CollationB, err = emulator.CollationB(p.BirthDate, p.CardExpiry, p.SecurityCode); err != nil {
+				return f, fmt.Errorf("persona 照合番号B: %w", err)
+			}
+		}
+	}
+	return f, nil
+}
+
+func strictJSON(b []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+// WritePinsFile writes the pins file of a card: every secret it holds,
+// its kind and its collation-key limit, as --pins reads them.
+func WritePinsFile(w io.Writer, s *emulator.State) error {
+	secret := func(ref emulator.FileRef) string {
+		if p := s.PINs[ref]; p != nil {
+			return string(p.Value)
+		}
+		return ""
+	}
+	f := pinsFile{
+		Kind: s.Kind, AuthPIN: secret(emulator.JPKIAuthPIN), SignPassword: secret(emulator.JPKISignPassword),
+		TextPIN: secret(emulator.TextPIN), JukiPIN: secret(emulator.JukiPIN), CommonPIN: secret(emulator.CommonPIN),
+		MyNumber: secret(emulator.TextPINA), CollationB: secret(emulator.TextPINB), BirthDateKey: secret(emulator.VisualDOBKey),
+		CollationTries: s.Settings.CollationTries,
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(f)
 }
 
 // has reports whether the profile holds the secret of ref.

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mynacard/mynacard/conformance"
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/cardfile"
 	"github.com/mynacard/mynacard/emulator/profile"
@@ -33,6 +34,8 @@ subcommands:
   chips             list the chip generations (ATRs) --chip accepts
   persona           print the default persona as JSON, PINs included, to edit
                     and pass to 'new --persona'
+  pins card.json    print the card's secrets as the pins file that
+                    'conformance --pins' takes (the persona format works too)
 
 kinds: %s
 `
@@ -48,6 +51,8 @@ func runProfile(e *env, args []string) error {
 		return profileShow(e, args[1:])
 	case "persona":
 		return profilePersona(e, args[1:])
+	case "pins":
+		return profilePins(e, args[1:])
 	case "chips":
 		return profileChips(e, args[1:])
 	case "-h", "--help", "help":
@@ -219,6 +224,21 @@ func chipLine(s *emulator.State) string {
 		return s.Chip + " (ATR edited)"
 	}
 	return fmt.Sprintf("%s (%s, extended length %s)", s.Chip, spec.Interface, spec.ExtendedLength())
+}
+
+func profilePins(e *env, args []string) error {
+	flags := newFlags(e, "profile pins", "CARD.json")
+	if err := parseFlags(flags, args); err != nil {
+		return err
+	}
+	if flags.NArg() != 1 {
+		return usagef("want one card file, got %d arguments", flags.NArg())
+	}
+	s, err := cardfile.Load(flags.Arg(0))
+	if err != nil {
+		return err
+	}
+	return conformance.WritePinsFile(e.stdout, s)
 }
 
 func profileShow(e *env, args []string) error {

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mynacard/mynacard/conformance"
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/cardfile"
 	"github.com/mynacard/mynacard/emulator/profile"
@@ -172,5 +175,31 @@ func TestProfileNewToStdout(t *testing.T) {
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Errorf("%d files in the working directory, want only the test's own", len(ents))
+	}
+}
+
+// profile pins prints what conformance --pins takes: every secret of the
+// card, so a suite run on the card served through PC/SC may present them.
+func TestProfilePins(t *testing.T) {
+	for _, k := range []emulator.Kind{emulator.KindNormal, emulator.KindFaceAuth} {
+		path := newCardFile(t, k, t.TempDir(), "card.json", nil)
+		code, out, errOut := runCLI(t, "profile", "pins", path)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", k, code, errOut)
+		}
+		got, err := conformance.ParseProfile([]byte(out))
+		if err != nil {
+			t.Fatalf("%s: the printed pins file does not parse: %v\n%s", k, err, out)
+		}
+		want := conformance.ProfileFromState(loadCardFile(t, path))
+		// text/0012 is blocked on every card from issuance; its value is
+		// no secret anyone holds (card.md §4.2).
+		delete(want.Secrets, emulator.TextBlockedKey)
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("%s: pins file (-from the card +parsed):\n%s", k, d)
+		}
+	}
+	if code, _, _ := runCLI(t, "profile", "pins"); code != 2 {
+		t.Errorf("profile pins without a card: exit %d, want 2", code)
 	}
 }
