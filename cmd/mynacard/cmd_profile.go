@@ -227,36 +227,35 @@ func chipLine(s *emulator.State) string {
 }
 
 func profilePins(e *env, args []string) error {
-	flags := newFlags(e, "profile pins", "CARD.json")
-	if err := parseFlags(flags, args); err != nil {
-		return err
-	}
-	if flags.NArg() != 1 {
-		return usagef("want one card file, got %d arguments", flags.NArg())
-	}
-	s, err := cardfile.Load(flags.Arg(0))
+	_, s, err := loadCardArg(e, "profile pins", args)
 	if err != nil {
 		return err
 	}
 	return conformance.WritePinsFile(e.stdout, s)
 }
 
-func profileShow(e *env, args []string) error {
-	flags := newFlags(e, "profile show", "CARD.json")
+// loadCardArg parses a subcommand that takes one card file and loads it.
+func loadCardArg(e *env, name string, args []string) (string, *emulator.State, error) {
+	flags := newFlags(e, name, "CARD.json")
 	if err := parseFlags(flags, args); err != nil {
-		return err
+		return "", nil, err
 	}
 	if flags.NArg() != 1 {
-		return usagef("want one card file, got %d arguments", flags.NArg())
+		return "", nil, usagef("want one card file, got %d arguments", flags.NArg())
 	}
 	s, err := cardfile.Load(flags.Arg(0))
+	return flags.Arg(0), s, err
+}
+
+func profileShow(e *env, args []string) error {
+	path, s, err := loadCardArg(e, "profile show", args)
 	if err != nil {
 		return err
 	}
 	w := e.stdout
 	h := s.Holder
 	fmt.Fprintf(w, "card file: %s\nkind:      %s\nholder:    %s (born %s, sex %s)\naddress:   %s\ncard expiry: %s\nchip:      %s\natr:       % X\n",
-		flags.Arg(0), s.Kind, h.Name, h.BirthDate.Format(time.DateOnly), h.Sex, h.Address, h.CardExpiry.Format(time.DateOnly), chipLine(s), s.ATR)
+		path, s.Kind, h.Name, h.BirthDate.Format(time.DateOnly), h.Sex, h.Address, h.CardExpiry.Format(time.DateOnly), chipLine(s), s.ATR)
 	if len(s.StoredATR) > 0 {
 		fmt.Fprintf(w, "stored atr: % X\n", s.StoredATR)
 	}
