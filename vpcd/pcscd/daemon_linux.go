@@ -74,7 +74,7 @@ func Start(o Options) (*Daemon, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pcscd: private directory: %w", err)
 	}
-	d.Socket = filepath.Join(d.Dir, "run", "pcscd", "pcscd.comm")
+	d.Socket = SocketIn(d.Dir)
 	if err := d.prepare(); err != nil {
 		os.RemoveAll(d.Dir)
 		return nil, err
@@ -115,6 +115,9 @@ func (d *Daemon) prepare() error {
 	}
 	return os.Setenv(SocketEnv, d.Socket)
 }
+
+// SocketIn is the socket path of a daemon whose Options.Dir is dir.
+func SocketIn(dir string) string { return filepath.Join(dir, "run", "pcscd", "pcscd.comm") }
 
 func (d *Daemon) entries() int { return (d.slots + vpcd.SlotsPerReader - 1) / vpcd.SlotsPerReader }
 

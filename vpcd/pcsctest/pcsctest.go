@@ -5,9 +5,11 @@
 // unchanged PC/SC code (github.com/ebfe/scard, or a program the test runs)
 // reaches them (Start).
 //
-// Start sets PCSCLITE_CSOCK_NAME for the test process, and libpcsclite
-// reads it once, at the process's first PC/SC call: call Start before any
-// other PC/SC use, and pass the bed's Env to programs the test runs. Every
+// Importing the package sets PCSCLITE_CSOCK_NAME for the test process to
+// its private daemon's socket, because libpcsclite reads it once, at the
+// process's first PC/SC call: PC/SC calls of a test binary that imports
+// pcsctest never reach the system pcscd. Pass the bed's Env to programs
+// the test runs. Every
 // private pcscd of one test process uses the same socket path, so they run
 // one at a time; another Start waits for the previous bed's test to end.
 // Each process has its own directory, removed when its bed closes.
@@ -108,26 +110,31 @@ func Daemon(tb testing.TB, slots int) *pcscd.Daemon {
 // proc is the per-process state: the one directory (and so socket path)
 // libpcsclite will use, and the lock that lets one daemon use it at a time.
 var proc struct {
-	once sync.Once
 	dir  string
 	busy sync.Mutex
+}
+
+// init points this process's PC/SC client at its private daemon before any
+// test can make a PC/SC call: libpcsclite fixes the socket at the first
+// call, so a stray call before Start would otherwise tie the whole test
+// binary to the system pcscd and make every later Start unreachable.
+func init() {
+	// Random, so that another user's run never finds it taken, and absent
+	// between beds, so that nothing is left after the last.
+	d, err := os.MkdirTemp("", fmt.Sprintf("mynacard-pcscd-%d-", os.Getpid()))
+	if err == nil {
+		err = os.Remove(d)
+	}
+	proc.dir = d
+	if err != nil {
+		proc.dir = filepath.Join(os.TempDir(), fmt.Sprintf("mynacard-pcscd-%d", os.Getpid()))
+	}
+	os.Setenv(pcscd.SocketEnv, pcscd.SocketIn(proc.dir))
 }
 
 // acquire waits until no other daemon of this process runs, and releases
 // when the test ends (registered first, so it runs after the Close).
 func acquire(tb testing.TB) {
-	proc.once.Do(func() {
-		// Random, so that another user's run never finds it taken, and
-		// absent between beds, so that nothing is left after the last.
-		d, err := os.MkdirTemp("", fmt.Sprintf("mynacard-pcscd-%d-", os.Getpid()))
-		if err == nil {
-			err = os.Remove(d)
-		}
-		proc.dir = d
-		if err != nil {
-			proc.dir = filepath.Join(os.TempDir(), fmt.Sprintf("mynacard-pcscd-%d", os.Getpid()))
-		}
-	})
 	proc.busy.Lock()
 	tb.Cleanup(proc.busy.Unlock)
 }
