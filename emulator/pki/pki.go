@@ -55,15 +55,15 @@ func (p Purpose) ou() string {
 
 // Object identifiers of the JPKI profile.
 var (
-	OIDAuthPolicy     = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 1, 3, 30}
-	OIDSignPolicyTest = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 1, 0, 20}
+	oidAuthPolicy     = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 1, 3, 30}
+	oidSignPolicyTest = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 1, 0, 20}
 
-	OIDName              = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 1} // 氏名
-	OIDNameSubstitute    = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 2} // 氏名代替文字位置
-	OIDSex               = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 3}
-	OIDBirthDate         = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 4}
-	OIDAddress           = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 5}
-	OIDAddressSubstitute = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 6} // 住所代替文字位置
+	oidName              = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 1} // 氏名
+	oidNameSubstitute    = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 2} // 氏名代替文字位置
+	oidSex               = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 3}
+	oidBirthDate         = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 4}
+	oidAddress           = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 5}
+	oidAddressSubstitute = asn1.ObjectIdentifier{1, 2, 392, 200149, 8, 5, 5, 6} // 住所代替文字位置
 
 	oidCountry      = asn1.ObjectIdentifier{2, 5, 4, 6}
 	oidLocality     = asn1.ObjectIdentifier{2, 5, 4, 7}
@@ -84,7 +84,9 @@ var (
 )
 
 // JST is the zone in which certificate validity ends (23:59:59 of the last day).
-var JST = time.FixedZone("JST", 9*60*60)
+func JST() *time.Location { return jst }
+
+var jst = time.FixedZone("JST", 9*60*60)
 
 // Holder is what the certificates need to know about the card holder.
 type Holder struct {
@@ -166,7 +168,7 @@ func NewCAWithKey(rnd io.Reader, p Purpose, key *rsa.PrivateKey, now time.Time) 
 	nb := now.UTC().Truncate(time.Second)
 	// The production roots end at 23:59:59 JST on the day before the tenth
 	// anniversary of issuance (2023-07-16 → 2033-07-15 14:59:59Z).
-	end := endOfDay(nb.In(JST).AddDate(caValidity, 0, -1))
+	end := endOfDay(nb.In(jst).AddDate(caValidity, 0, -1))
 	name := caName(p)
 	// Extensions in the order and criticality of the production roots.
 	exts := []pkix.Extension{
@@ -245,7 +247,7 @@ func MarshalKey(key *rsa.PrivateKey) []byte {
 // end of that day in Japan (card.md §10). A 29 February birthday falls on
 // 28 February in common years, the day the holder's age changes in law.
 func NotAfter(birth, issued time.Time) time.Time {
-	issued = issued.In(JST)
+	issued = issued.In(jst)
 	y := issued.Year()
 	if !birthdayOf(birth, y).After(issued) {
 		y++
@@ -258,7 +260,7 @@ func birthdayOf(birth time.Time, year int) time.Time {
 	if m == time.February && d == 29 && !isLeap(year) {
 		d = 28
 	}
-	return time.Date(year, m, d, 0, 0, 0, 0, JST)
+	return time.Date(year, m, d, 0, 0, 0, 0, jst)
 }
 
 func isLeap(y int) bool { return y%4 == 0 && (y%100 != 0 || y%400 == 0) }
@@ -274,7 +276,7 @@ func (ca *CA) IssueAuth(rnd io.Reader, pub *rsa.PublicKey, h Holder, now time.Ti
 	}
 	end := NotAfter(h.BirthDate, now)
 	if !h.CardExpiry.IsZero() {
-		cardEnd := endOfDay(time.Date(h.CardExpiry.Year(), h.CardExpiry.Month(), h.CardExpiry.Day(), 0, 0, 0, 0, JST))
+		cardEnd := endOfDay(time.Date(h.CardExpiry.Year(), h.CardExpiry.Month(), h.CardExpiry.Day(), 0, 0, 0, 0, jst))
 		if cardEnd.Before(end) {
 			end = cardEnd
 		}
@@ -284,7 +286,7 @@ func (ca *CA) IssueAuth(rnd io.Reader, pub *rsa.PublicKey, h Holder, now time.Ti
 		return nil, err
 	}
 	return ca.issue(rnd, pub, rdn(oidCountry, "JP", oidCommonName, id), now, end,
-		keyUsageExtension(x509.KeyUsageDigitalSignature), policyExtension(OIDAuthPolicy), ca.issuerAltName())
+		keyUsageExtension(x509.KeyUsageDigitalSignature), policyExtension(oidAuthPolicy), ca.issuerAltName())
 }
 
 // IssueSign issues the digital-signature certificate for pub: subject
@@ -311,7 +313,7 @@ func (ca *CA) IssueSign(rnd io.Reader, pub *rsa.PublicKey, h Holder, now time.Ti
 	subject := rdn(oidCountry, "JP", oidLocality, h.Prefecture, oidLocality, h.City, oidCommonName, id)
 	return ca.issue(rnd, pub, subject, now, NotAfter(h.BirthDate, now),
 		keyUsageExtension(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment), san,
-		policyExtension(OIDSignPolicyTest), ca.issuerAltName(), pkix.Extension{Id: oidExtCRLDP, Value: crlDistributionPoint(crldp)})
+		policyExtension(oidSignPolicyTest), ca.issuerAltName(), pkix.Extension{Id: oidExtCRLDP, Value: crlDistributionPoint(crldp)})
 }
 
 func (ca *CA) issuerAltName() pkix.Extension {
@@ -350,8 +352,8 @@ func (ca *CA) issue(rnd io.Reader, pub *rsa.PublicKey, subject []byte, now, end 
 
 // endOfDay is 23:59:59 JST of t's day in Japan, where JPKI validity ends.
 func endOfDay(t time.Time) time.Time {
-	t = t.In(JST)
-	return time.Date(t.Year(), t.Month(), t.Day(), 23, 59, 59, 0, JST)
+	t = t.In(jst)
+	return time.Date(t.Year(), t.Month(), t.Day(), 23, 59, 59, 0, jst)
 }
 
 // keyUsageExtension is a critical keyUsage, as on every JPKI certificate.
@@ -430,7 +432,7 @@ func IssuanceID(rnd io.Reader, now time.Time) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("pki: issuance identifier: %w", err)
 	}
-	return fmt.Sprintf("%s%08d", now.In(JST).Format("20060102"), n), nil
+	return fmt.Sprintf("%s%08d", now.In(jst).Format("20060102"), n), nil
 }
 
 // policyExtension is certificatePolicies with the JPKI CPS qualifier,
@@ -468,12 +470,12 @@ func HolderAltNames(h Holder) ([]OtherName, error) {
 		return nil, err
 	}
 	return []OtherName{
-		{OIDName, h.Name},
-		{OIDBirthDate, dob},
-		{OIDSex, h.Sex},
-		{OIDAddress, h.Address},
-		{OIDNameSubstitute, zeros(h.Name)},
-		{OIDAddressSubstitute, zeros(h.Address)},
+		{oidName, h.Name},
+		{oidBirthDate, dob},
+		{oidSex, h.Sex},
+		{oidAddress, h.Address},
+		{oidNameSubstitute, zeros(h.Name)},
+		{oidAddressSubstitute, zeros(h.Address)},
 	}, nil
 }
 

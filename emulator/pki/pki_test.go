@@ -28,7 +28,7 @@ var (
 func fixture(t *testing.T) (*CA, *CA, *rsa.PrivateKey) {
 	t.Helper()
 	fixtureOnce.Do(func() {
-		now := time.Date(2026, 4, 1, 10, 0, 0, 0, JST)
+		now := time.Date(2026, 4, 1, 10, 0, 0, 0, jst)
 		if authCA, fixtureErr = NewCA(rand.Reader, Auth, now); fixtureErr != nil {
 			return
 		}
@@ -53,7 +53,7 @@ var holder = Holder{
 	CardExpiry: time.Date(2035, 2, 17, 0, 0, 0, 0, time.UTC),
 }
 
-var issued = time.Date(2026, 4, 1, 10, 0, 0, 0, JST)
+var issued = time.Date(2026, 4, 1, 10, 0, 0, 0, jst)
 
 func rdnStrings(t *testing.T, raw []byte) []string {
 	t.Helper()
@@ -111,7 +111,7 @@ func TestCACertificates(t *testing.T) {
 					}
 				}
 			}
-			if want := time.Date(2036, 3, 31, 23, 59, 59, 0, JST); !c.NotAfter.Equal(want) {
+			if want := time.Date(2036, 3, 31, 23, 59, 59, 0, jst); !c.NotAfter.Equal(want) {
 				t.Errorf("not after %v, want %v: the day before the tenth anniversary, 23:59:59 JST", c.NotAfter, want)
 			}
 			// Order and criticality of the production roots (jpki/myna src/ta).
@@ -157,7 +157,7 @@ func TestLeafCertificates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	end := time.Date(2031, 2, 17, 23, 59, 59, 0, JST)
+	end := time.Date(2031, 2, 17, 23, 59, 59, 0, jst)
 	for _, tc := range []struct {
 		name    string
 		ca      *CA
@@ -224,12 +224,12 @@ func TestLeafCertificates(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := []OtherName{
-			{OIDName, "番号　花子"},
-			{OIDBirthDate, "319800217"},
-			{OIDSex, "2"},
-			{OIDAddress, "東京都千代田区試験町１丁目２番３号"},
-			{OIDNameSubstitute, "00000"},
-			{OIDAddressSubstitute, "00000000000000000"},
+			{oidName, "番号　花子"},
+			{oidBirthDate, "319800217"},
+			{oidSex, "2"},
+			{oidAddress, "東京都千代田区試験町１丁目２番３号"},
+			{oidNameSubstitute, "00000"},
+			{oidAddressSubstitute, "00000000000000000"},
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("otherNames (-want +got):\n%s", diff)
@@ -289,7 +289,7 @@ func TestAuthNeverOutlivesCard(t *testing.T) {
 		t.Fatal(err)
 	}
 	c, _ := x509.ParseCertificate(der)
-	if want := time.Date(2028, 6, 30, 23, 59, 59, 0, JST); !c.NotAfter.Equal(want) {
+	if want := time.Date(2028, 6, 30, 23, 59, 59, 0, jst); !c.NotAfter.Equal(want) {
 		t.Errorf("not after %v, want the card expiry %v", c.NotAfter, want)
 	}
 }
@@ -332,7 +332,7 @@ func TestNotAfter(t *testing.T) {
 		{"2000-02-29", "2027-04-01", "2032-02-29"}, // leap year
 	} {
 		b, _ := time.Parse(time.DateOnly, tc.birth)
-		i, _ := time.ParseInLocation(time.DateOnly, tc.issued, JST)
+		i, _ := time.ParseInLocation(time.DateOnly, tc.issued, jst)
 		got := NotAfter(b, i.Add(10*time.Hour))
 		if got.Format(time.DateOnly) != tc.want || got.Format("15:04:05") != "23:59:59" {
 			t.Errorf("NotAfter(%s, %s) = %v, want %s 23:59:59", tc.birth, tc.issued, got, tc.want)

@@ -24,7 +24,7 @@ import (
 	"github.com/mynacard/mynacard/emulator/pki"
 )
 
-var issuedAt = time.Date(2026, 4, 1, 10, 0, 0, 0, pki.JST)
+var issuedAt = time.Date(2026, 4, 1, 10, 0, 0, 0, pki.JST())
 
 // longPersona has an address over 128 bytes so that text 0002 takes the
 // long length form.

@@ -132,10 +132,10 @@ func TestGenerateFollowsCardDates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := auth.NotBefore.In(pki.JST).Format(time.DateOnly); got != "2014-03-01" {
+	if got := auth.NotBefore.In(pki.JST()).Format(time.DateOnly); got != "2014-03-01" {
 		t.Errorf("auth certificate from %s, want the issue date", got)
 	}
-	if got := auth.NotAfter.In(pki.JST).Format(time.DateOnly); got != "2019-02-17" {
+	if got := auth.NotAfter.In(pki.JST()).Format(time.DateOnly); got != "2019-02-17" {
 		t.Errorf("auth certificate until %s, want the 5th birthday after issue", got)
 	}
 	if !ca.NotBefore.Before(auth.NotBefore) {

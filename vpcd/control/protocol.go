@@ -55,7 +55,7 @@ type Status struct {
 }
 
 // IssuerOps names the issuer operations, in the order help lists them.
-var IssuerOps = []string{"face-auth", "reverse", "unblock", "issue-sign-cert"}
+func IssuerOps() []string { return []string{"face-auth", "reverse", "unblock", "issue-sign-cert"} }
 
 // IssuerOp returns the state transform of issuer operation r.Op, with the
 // default persona's values for whatever r leaves empty. `mynacard issuer`
@@ -98,7 +98,7 @@ func IssuerOp(r Request) (func(*emulator.State) error, error) {
 		pass := secretOr(r.Password, persona.SignPassword)
 		return func(s *emulator.State) error { return profile.IssueSignCert(s, pass, time.Now()) }, nil
 	}
-	return nil, fmt.Errorf("%q is not an issuer operation (want one of %v)", r.Op, IssuerOps)
+	return nil, fmt.Errorf("%q is not an issuer operation (want one of %v)", r.Op, IssuerOps())
 }
 
 func secretOr(v, def string) emulator.Secret {

@@ -202,8 +202,8 @@ func (c *Card) do(r Request) (string, error) {
 		}
 		return fmt.Sprintf("%v has %d tries left", ref, *r.Tries), nil
 	}
-	if !slices.Contains(IssuerOps, r.Op) {
-		return "", fmt.Errorf("unknown op %q: want status, %s, tries, remove, insert or hostile", r.Op, strings.Join(IssuerOps, ", "))
+	if !slices.Contains(IssuerOps(), r.Op) {
+		return "", fmt.Errorf("unknown op %q: want status, %s, tries, remove, insert or hostile", r.Op, strings.Join(IssuerOps(), ", "))
 	}
 	op, err := IssuerOp(r)
 	if err != nil {
