@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -83,7 +84,7 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"profile", "new"}, 2, "-o FILE is required"},
 		{[]string{"profile", "new", "-o", newCard, "extra"}, 2, `unexpected argument "extra"`},
 		{[]string{"profile", "new", "--kind", "gold", "-o", newCard}, 2, `--kind "gold"`},
-		{[]string{"profile", "new", "--persona", badPersona, "-o", newCard}, 1, "persona " + badPersona + ": my_number: check digit"},
+		{[]string{"profile", "new", "--persona", badPersona, "-o", newCard}, 1, "mynacard profile new: persona " + badPersona + ": my_number: check digit"},
 		{[]string{"profile", "new", "--chip", "jpki-99", "-o", newCard}, 2, `--chip "jpki-99": want one of jpki-01`},
 		{[]string{"profile", "new", "--persona", badChip, "-o", newCard}, 1, `chip: unknown chip "jpki-00"`},
 		{[]string{"profile", "chips", "extra"}, 2, `unexpected argument "extra"`},
@@ -103,7 +104,7 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"issuer", "unblock", card, "--key", "nope"}, 2, `key "nope"`},
 		{[]string{"issuer", "unblock", card, "--key", "text/0014", "--value", "123456789013"}, 1, "not the one the card's data implies"},
 		{[]string{"issuer", "unblock", card, "--key", "text/0012"}, 1, "blocked on every card"},
-		{[]string{"issuer", "unblock", card, "--key", "jpki/0018", "--value", "12"}, 1, "want 4 digits"},
+		{[]string{"issuer", "unblock", card, "--key", "jpki/0018", "--value", "12"}, 1, "mynacard issuer unblock: value for jpki/0018 has 2 characters, want 4 digits"},
 		{[]string{"issuer", "issue-sign-cert", card, "--password", "short"}, 1, "jpki/001B"},
 		{[]string{"issuer", "face-auth", corrupt}, 1, "corrupt.json"},
 		{[]string{"issuer", "face-auth", missing}, 1, "missing.json"},
@@ -159,7 +160,13 @@ func TestCommandLineErrors(t *testing.T) {
 			if code != tt.code || len(lines) != 1 || !strings.Contains(stderr, tt.want) {
 				t.Errorf("exit %d, stderr %q; want exit %d and one line saying %q", code, stderr, tt.code, tt.want)
 			}
-			if tt.code == 2 && !strings.Contains(stderr, "mynacard help") && !strings.Contains(stderr, "usage") {
+			msg := regexp.MustCompile(`^mynacard [a-z -]+: `).ReplaceAllString(stderr, "")
+			for _, p := range packagePrefixes {
+				if strings.Contains(msg, p) {
+					t.Errorf("stderr %q repeats the package prefix %q", stderr, p)
+				}
+			}
+			if tt.code == 2 && !strings.Contains(stderr, "for usage") && !strings.Contains(stderr, "for the list") {
 				t.Errorf("usage error %q does not say where the usage is", stderr)
 			}
 			if sum() != before {

@@ -80,7 +80,11 @@ func runIssuer(e *env, args []string) error {
 	if !ok {
 		return usagef("unknown operation %q: want face-auth, reverse, unblock or issue-sign-cert", args[0])
 	}
-	rest := args[1:]
+	return inSubcommand("issuer "+args[0], issue(e, fs, req, args[1:]))
+}
+
+// issue runs one issuer operation on the card file rest names.
+func issue(e *env, fs *flag.FlagSet, req *control.Request, rest []string) error {
 	pos, err := parseInterspersed(fs, rest)
 	if err != nil {
 		return err

@@ -46,15 +46,15 @@ func runProfile(e *env, args []string) error {
 	}
 	switch args[0] {
 	case "new":
-		return profileNew(e, args[1:])
+		return inSubcommand("profile new", profileNew(e, args[1:]))
 	case "show":
-		return profileShow(e, args[1:])
+		return inSubcommand("profile show", profileShow(e, args[1:]))
 	case "persona":
-		return profilePersona(e, args[1:])
+		return inSubcommand("profile persona", profilePersona(e, args[1:]))
 	case "pins":
-		return profilePins(e, args[1:])
+		return inSubcommand("profile pins", profilePins(e, args[1:]))
 	case "chips":
-		return profileChips(e, args[1:])
+		return inSubcommand("profile chips", profileChips(e, args[1:]))
 	case "-h", "--help", "help":
 		fmt.Fprintf(e.stdout, profileUsage, kindNames())
 		return flag.ErrHelp

@@ -13,6 +13,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/cardfile"
@@ -76,6 +77,11 @@ func run(e *env, args []string) int {
 		return 2
 	}
 	err := c.run(e, args[1:])
+	name, help := c.name, "mynacard help "+c.name
+	var sub *subcommandError
+	if errors.As(err, &sub) {
+		name, help = sub.name, "mynacard "+sub.name+" -h"
+	}
 	var ue *usageError
 	var st exitStatus
 	switch {
@@ -86,13 +92,45 @@ func run(e *env, args []string) int {
 	case errors.Is(err, flag.ErrHelp):
 		return 0
 	case errors.As(err, &ue):
-		fmt.Fprintf(e.stderr, "mynacard %s: %s; run 'mynacard help %s' for usage\n", c.name, ue.msg, c.name)
+		fmt.Fprintf(e.stderr, "mynacard %s: %s; run '%s' for usage\n", name, withoutPackage(ue), help)
 		return 2
 	case errors.Is(err, errFailed):
 		return 1
 	}
-	fmt.Fprintf(e.stderr, "mynacard %s: %v\n", c.name, err)
+	fmt.Fprintf(e.stderr, "mynacard %s: %s\n", name, withoutPackage(err))
 	return 1
+}
+
+// subcommandError names the subcommand (profile new, issuer unblock) an
+// error comes from, for the one line main prints.
+type subcommandError struct {
+	name string
+	err  error
+}
+
+func (e *subcommandError) Error() string { return e.err.Error() }
+func (e *subcommandError) Unwrap() error { return e.err }
+
+// inSubcommand marks err as coming from subcommand name.
+func inSubcommand(name string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &subcommandError{name, err}
+}
+
+// packagePrefixes are the prefixes the project's packages put on their
+// errors; after "mynacard CMD:" they only repeat where the error is from.
+var packagePrefixes = []string{"emulator: ", "cardfile: ", "profile: ", "conformance: ", "fuzz: ", "vpcd: "}
+
+// withoutPackage is err's text without the package prefixes that wrapped
+// errors carry at their start and after each ": ".
+func withoutPackage(err error) string {
+	msg := err.Error()
+	for _, p := range packagePrefixes {
+		msg = strings.ReplaceAll(strings.TrimPrefix(msg, p), ": "+p, ": ")
+	}
+	return msg
 }
 
 // exitStatus makes main exit with that status and print nothing: the
