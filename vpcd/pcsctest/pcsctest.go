@@ -8,7 +8,8 @@
 // Importing the package sets PCSCLITE_CSOCK_NAME for the test process to
 // its private daemon's socket, because libpcsclite reads it once, at the
 // process's first PC/SC call: PC/SC calls of a test binary that imports
-// pcsctest never reach the system pcscd. Pass the bed's Env to programs
+// pcsctest never reach the system pcscd. A process whose environment
+// already names a socket (one that mynacard run or a bed started) keeps it. Pass the bed's Env to programs
 // the test runs. Every
 // private pcscd of one test process uses the same socket path, so they run
 // one at a time; another Start waits for the previous bed's test to end.
@@ -129,7 +130,11 @@ func init() {
 	if err != nil {
 		proc.dir = filepath.Join(os.TempDir(), fmt.Sprintf("mynacard-pcscd-%d", os.Getpid()))
 	}
-	os.Setenv(pcscd.SocketEnv, pcscd.SocketIn(proc.dir))
+	// A process started by a harness (mynacard run, a bed's Env) already
+	// names the daemon it must reach.
+	if _, set := os.LookupEnv(pcscd.SocketEnv); !set {
+		os.Setenv(pcscd.SocketEnv, pcscd.SocketIn(proc.dir))
+	}
 }
 
 // acquire waits until no other daemon of this process runs, and releases
