@@ -1,6 +1,7 @@
 package emulator
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -324,3 +325,17 @@ func TestNewRejectsShortKey(t *testing.T) {
 }
 
 var errTest = errors.New("test failure")
+
+// A card file may hold no sign password at all; installing a sign
+// certificate then creates it with the password given and a full counter.
+func TestInstallSignCertCreatesPassword(t *testing.T) {
+	s := NewTestState(t)
+	delete(s.PINs, JPKISignPassword)
+	if err := s.InstallSignCert(s.Files[JPKISignCert], s.Keys[JPKISignKey], Secret("NEWPASS1")); err != nil {
+		t.Fatal(err)
+	}
+	want := &PIN{Value: Secret("NEWPASS1"), Max: MaxTries(JPKISignPassword, s.Settings), Remaining: MaxTries(JPKISignPassword, s.Settings)}
+	if got := s.PINs[JPKISignPassword]; got == nil || !bytes.Equal(got.Value, want.Value) || got.Max != want.Max || got.Remaining != want.Remaining || want.Max != 5 {
+		t.Errorf("sign password %+v, want %+v (max 5, card.md §7.1)", got, want)
+	}
+}
