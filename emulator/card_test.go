@@ -385,6 +385,13 @@ func TestSequences(t *testing.T) {
 			{selEF(0x001C), ok, none},
 			{"00 20 00 80 04 38383838", ok, none},
 		}},
+		{"a chip without FCI refuses P2=00 and selects with P2=0C", func(s *State) { s.Settings.SelectFCI = false }, []step{
+			{"00 A4 04 00 0A D392F000260100000001 00", apdu.SWIncorrectP1P2, nil},
+			{selJPKI, ok, none},
+			{"00 A4 02 00 02 000A 00", apdu.SWIncorrectP1P2, nil},
+			{selEF(0x000A), ok, none},
+			{"00 B0 00 00 04", ok, file(JPKIAuthCert, 0, 4)},
+		}},
 		{"FID 001F, one past the last the card knows (card.md §4), is nowhere", nil, []step{
 			{selJPKI, ok, none},
 			{selEF(0x001E), apdu.SWFileNotFound, nil},

@@ -62,3 +62,14 @@ func TestSettingsRefused(t *testing.T) {
 		t.Errorf("Validate of an unset setting: %v", err)
 	}
 }
+
+// collation_tries runs 1..15: 63Cx cannot show more than 15 tries.
+func TestSettingsCollationTriesRange(t *testing.T) {
+	for n, ok := range map[int]bool{0: false, 1: true, 15: true, 16: false} {
+		s := DefaultSettings()
+		s.CollationTries = n
+		if err := s.Validate(); (err == nil) != ok {
+			t.Errorf("collation_tries %d: Validate = %v, want ok=%v", n, err, ok)
+		}
+	}
+}
