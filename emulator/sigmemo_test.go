@@ -40,4 +40,14 @@ func TestSignPKCS1v15Memo(t *testing.T) {
 	if sigMemo.bytes > maxSigMemoBytes {
 		t.Errorf("memo holds %d bytes, bound %d", sigMemo.bytes, maxSigMemoBytes)
 	}
+	// The bound counts what an entry holds: the signature and the digest.
+	sigMemo.Lock()
+	sigMemo.m, sigMemo.bytes = nil, 0
+	sigMemo.Unlock()
+	if _, err := signPKCS1v15(k, crypto.SHA256, make([]byte, 32)); err != nil {
+		t.Fatal(err)
+	}
+	if want := signatureLen + 32; sigMemo.bytes != want {
+		t.Errorf("one signature of a 32-byte digest counts %d bytes, want %d", sigMemo.bytes, want)
+	}
 }
