@@ -50,4 +50,19 @@ func TestSignPKCS1v15Memo(t *testing.T) {
 	if want := signatureLen + 32; sigMemo.bytes != want {
 		t.Errorf("one signature of a 32-byte digest counts %d bytes, want %d", sigMemo.bytes, want)
 	}
+	// An entry that fills the memo exactly is kept; one byte more starts
+	// it over.
+	size := signatureLen + 32
+	for i, tt := range []struct{ before, after int }{{maxSigMemoBytes - size, maxSigMemoBytes}, {maxSigMemoBytes - size + 1, size}} {
+		sigMemo.Lock()
+		sigMemo.bytes = tt.before
+		sigMemo.Unlock()
+		sum := sha256.Sum256([]byte{'e', 'd', 'g', 'e', byte(i)})
+		if _, err := signPKCS1v15(k, crypto.SHA256, sum[:]); err != nil {
+			t.Fatal(err)
+		}
+		if sigMemo.bytes != tt.after {
+			t.Errorf("memo at %d bytes, one more entry: %d bytes, want %d", tt.before, sigMemo.bytes, tt.after)
+		}
+	}
 }
