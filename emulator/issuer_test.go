@@ -339,3 +339,39 @@ func TestInstallSignCertCreatesPassword(t *testing.T) {
 		t.Errorf("sign password %+v, want %+v (max 5, card.md §7.1)", got, want)
 	}
 }
+
+// An ATR has 2 to 33 bytes (ISO 7816-3) and starts 3B or 3F; the stored
+// ATR of GET DATA may also be absent.
+func TestATRLengths(t *testing.T) {
+	atr := func(n int) []byte { return append([]byte{0x3B}, make([]byte, n-1)...) }
+	for _, tt := range []struct {
+		atr, stored []byte
+		ok          bool
+	}{
+		{atr(2), nil, true},
+		{atr(33), atr(33), true},
+		{atr(1), nil, false},
+		{atr(34), nil, false},
+		{atr(19), atr(2), true},
+		{atr(19), atr(1), false},
+		{atr(19), atr(34), false},
+	} {
+		s := NewTestState(t)
+		s.ATR, s.StoredATR = tt.atr, tt.stored
+		if _, err := New(s); (err == nil) != tt.ok {
+			t.Errorf("ATR of %d bytes, stored %d: New error %v, want ok=%v", len(tt.atr), len(tt.stored), err, tt.ok)
+		}
+	}
+}
+
+// A key reference is blocked when its counter has a limit and is used up.
+func TestPINBlocked(t *testing.T) {
+	for _, tt := range []struct {
+		p    PIN
+		want bool
+	}{{PIN{Max: 3, Remaining: 0}, true}, {PIN{Max: 3, Remaining: 1}, false}, {PIN{Max: 0, Remaining: 0}, false}} {
+		if got := tt.p.Blocked(); got != tt.want {
+			t.Errorf("%+v.Blocked() = %v, want %v", tt.p, got, tt.want)
+		}
+	}
+}
