@@ -355,6 +355,10 @@ func TestATRLengths(t *testing.T) {
 		{atr(19), atr(2), true},
 		{atr(19), atr(1), false},
 		{atr(19), atr(34), false},
+		{[]byte{0x3F, 0x00}, nil, true},
+		{[]byte{0x3B, 0x00}, []byte{0x3F, 0x00}, true},
+		{[]byte{0x00, 0x00, 0x00}, nil, false},
+		{atr(19), []byte{0x00, 0x00, 0x00}, false},
 	} {
 		s := NewTestState(t)
 		s.ATR, s.StoredATR = tt.atr, tt.stored
@@ -372,6 +376,22 @@ func TestPINBlocked(t *testing.T) {
 	}{{PIN{Max: 3, Remaining: 0}, true}, {PIN{Max: 3, Remaining: 1}, false}, {PIN{Max: 0, Remaining: 0}, false}} {
 		if got := tt.p.Blocked(); got != tt.want {
 			t.Errorf("%+v.Blocked() = %v, want %v", tt.p, got, tt.want)
+		}
+	}
+}
+
+// A session key needs text EF 0006 to hold its public half; a card
+// without secure messaging has neither.
+func TestSessionKeyNeedsItsPublicKey(t *testing.T) {
+	for _, tt := range []struct {
+		key []byte
+		ok  bool
+	}{{nil, true}, {[]byte{1}, false}} {
+		s := NewTestState(t)
+		delete(s.Files, TextSMKey)
+		s.SessionKey = tt.key
+		if _, err := New(s); (err == nil) != tt.ok || err != nil && !strings.Contains(err.Error(), "session_key") {
+			t.Errorf("session key %X without text 0006: New error %v, want ok=%v", tt.key, err, tt.ok)
 		}
 	}
 }
