@@ -385,6 +385,14 @@ func TestSequences(t *testing.T) {
 			{selEF(0x001C), ok, none},
 			{"00 20 00 80 04 38383838", ok, none},
 		}},
+		{"READ RECORD numbers the records of an EF from 1, up to the filler", func(s *State) {
+			s.Files[CommonSerial] = h("01 03 414243 02 02 4445 FF FF")
+		}, []step{
+			{selCommon, ok, none},
+			{"00 B2 01 0C 00", ok, bytesOf(h("01 03 414243"))},
+			{"00 B2 02 0C 00", ok, bytesOf(h("02 02 4445"))},
+			{"00 B2 03 0C 00", apdu.SWRecordNotFound, nil},
+		}},
 		{"a chip without FCI refuses P2=00 and selects with P2=0C", func(s *State) { s.Settings.SelectFCI = false }, []step{
 			{"00 A4 04 00 0A D392F000260100000001 00", apdu.SWIncorrectP1P2, nil},
 			{selJPKI, ok, none},
