@@ -73,3 +73,20 @@ func TestSettingsCollationTriesRange(t *testing.T) {
 		}
 	}
 }
+
+// A setting prints as its card-file text; unset or unknown values print
+// as the field and the number.
+func TestSettingsString(t *testing.T) {
+	for _, tt := range []struct{ got, want string }{
+		{BlockedQuery63C0.String(), "63C0"},
+		{BlockedQuery6984.String(), "6984"},
+		{BlockedQuery(0).String(), "blocked_query(0)"},
+		{BlockedQuery(3).String(), "blocked_query(3)"},
+		{FaceAuthExhaustedCounter.String(), "exhausted-counter"},
+		{SMOther6988.String(), "6988"},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("String() = %q, want %q", tt.got, tt.want)
+		}
+	}
+}
