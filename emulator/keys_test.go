@@ -30,10 +30,10 @@ func TestParsedKeysBounded(t *testing.T) {
 		}
 		return k
 	}
-	if parse(JPKIAuthKey) != parse(JPKIAuthKey) {
+	if first, again := parse(JPKIAuthKey), parse(JPKIAuthKey); first != again {
 		t.Error("the auth key was parsed twice: not kept while the cache had room")
 	}
-	if parse(JPKISignKey) == parse(JPKISignKey) {
+	if first, again := parse(JPKISignKey), parse(JPKISignKey); first == again {
 		t.Error("the sign key was kept in a full cache")
 	}
 	if n := len(parsedKeys.m); n != maxParsedKeys {
