@@ -90,12 +90,16 @@ var jst = time.FixedZone("JST", 9*60*60)
 
 // Holder is what the certificates need to know about the card holder.
 type Holder struct {
-	Name       string // 氏名, UTF-8
-	Address    string // 住所, UTF-8
-	BirthDate  time.Time
-	Sex        string // JIS X 0303 digit
-	Prefecture string
-	City       string
+	Name    string // 氏名, UTF-8 in JIS X 0208
+	Address string // 住所, UTF-8 in JIS X 0208
+	// NameSubstituted and AddressSubstituted are the 0-based character
+	// positions holding a substitute (代替文字) for a character outside
+	// JIS X 0208; each is marked "1" in its position field.
+	NameSubstituted, AddressSubstituted []int
+	BirthDate                           time.Time
+	Sex                                 string // JIS X 0303 digit
+	Prefecture                          string
+	City                                string
 	// CardExpiry bounds the auth certificate: it never outlives the card.
 	CardExpiry time.Time
 }
@@ -462,8 +466,8 @@ type OtherName struct {
 
 // HolderAltNames lists the sign certificate's otherNames in the order a
 // JPKI test card carries them: 1, 4, 3, 5, 2, 6 (card.md §10). The substitute
-// character positions hold one "0" per character because the names here
-// never need 代替文字.
+// character positions hold one "0" or "1" per character of the name or
+// address, "1" where the character is a 代替文字.
 func HolderAltNames(h Holder) ([]OtherName, error) {
 	dob, err := EraBirthDate(h.BirthDate)
 	if err != nil {
@@ -474,15 +478,22 @@ func HolderAltNames(h Holder) ([]OtherName, error) {
 		{oidBirthDate, dob},
 		{oidSex, h.Sex},
 		{oidAddress, h.Address},
-		{oidNameSubstitute, zeros(h.Name)},
-		{oidAddressSubstitute, zeros(h.Address)},
+		{oidNameSubstitute, positions(h.Name, h.NameSubstituted)},
+		{oidAddressSubstitute, positions(h.Address, h.AddressSubstituted)},
 	}, nil
 }
 
-func zeros(s string) string {
+// positions writes one "0" per character of s, "1" at each substituted one
+// (positions past the end of s are ignored).
+func positions(s string, substituted []int) string {
 	b := make([]byte, utf8.RuneCountInString(s))
 	for i := range b {
 		b[i] = '0'
+	}
+	for _, i := range substituted {
+		if i >= 0 && i < len(b) {
+			b[i] = '1'
+		}
 	}
 	return string(b)
 }

@@ -372,3 +372,26 @@ func TestJapaneseDate(t *testing.T) {
 		t.Error("a date before 明治 has an era")
 	}
 }
+
+func TestHolderAltNamesSubstitutePositions(t *testing.T) {
+	h := holder
+	h.Name, h.NameSubstituted = "高橋　崎子", []int{0, 3}
+	// Positions outside the text cannot be marked and are ignored.
+	h.Address, h.AddressSubstituted = "東京都", []int{-1, 2, 3}
+	got, err := HolderAltNames(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{oidNameSubstitute.String(): "10010", oidAddressSubstitute.String(): "001"}
+	for _, n := range got {
+		if w, ok := want[n.ID.String()]; ok {
+			if n.Value != w {
+				t.Errorf("%v = %q, want %q", n.ID, n.Value, w)
+			}
+			delete(want, n.ID.String())
+		}
+	}
+	if len(want) > 0 {
+		t.Errorf("missing otherNames %v", want)
+	}
+}

@@ -164,11 +164,23 @@ func dateOnly(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-func pkiHolder(h emulator.Holder) pki.Holder {
-	return pki.Holder{
-		Name: h.Name, Address: h.Address, BirthDate: h.BirthDate, Sex: h.Sex,
-		Prefecture: h.Prefecture, City: h.City, CardExpiry: h.CardExpiry,
+// pkiHolder is the holder as the certificates carry it: name and address
+// in JIS X 0208 with their substituted positions (card.md §10).
+func pkiHolder(h emulator.Holder) (pki.Holder, error) {
+	name, err := toJISX0208("name", h.Name, true)
+	if err != nil {
+		return pki.Holder{}, err
 	}
+	addr, err := toJISX0208("address", h.Address, true)
+	if err != nil {
+		return pki.Holder{}, err
+	}
+	return pki.Holder{
+		Name: name.text, NameSubstituted: name.substituted,
+		Address: addr.text, AddressSubstituted: addr.substituted,
+		BirthDate: h.BirthDate, Sex: h.Sex,
+		Prefecture: h.Prefecture, City: h.City, CardExpiry: h.CardExpiry,
+	}, nil
 }
 
 // build makes a normal card.
@@ -270,7 +282,10 @@ func reissueCAs(s *emulator.State, at time.Time) error {
 // issueLeaves issues the auth certificate, and the sign certificate if the
 // card holds a sign key, for the card's keys from its Issuer at now.
 func issueLeaves(s *emulator.State, now time.Time) error {
-	h := pkiHolder(s.Holder)
+	h, err := pkiHolder(s.Holder)
+	if err != nil {
+		return err
+	}
 	authCA, err := pki.LoadCA(pki.Auth, s.Issuer.AuthCACert, s.Issuer.AuthCAKey)
 	if err != nil {
 		return err

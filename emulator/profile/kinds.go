@@ -117,7 +117,11 @@ func IssueSignCert(s *emulator.State, password emulator.Secret, now time.Time) e
 	if err != nil {
 		return fmt.Errorf("profile: sign key: %w", err)
 	}
-	cert, err := ca.IssueSign(rand.Reader, &key.PublicKey, pkiHolder(s.Holder), now)
+	h, err := pkiHolder(s.Holder)
+	if err != nil {
+		return err
+	}
+	cert, err := ca.IssueSign(rand.Reader, &key.PublicKey, h, now)
 	if err != nil {
 		return err
 	}

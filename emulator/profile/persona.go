@@ -83,16 +83,20 @@ func (p *Persona) Validate() error {
 		return &PersonaError{field, fmt.Sprintf(format, args...)}
 	}
 	for _, f := range []struct {
-		field, v string
-		max      int
+		field, v   string
+		max        int
+		substitute bool // the certificate marks substituted characters
 	}{
-		{"name", p.Name, maxNameRunes},
-		{"address", p.Address, maxAddressRunes},
-		{"prefecture", p.Prefecture, 10},
-		{"city", p.City, 30},
+		{"name", p.Name, maxNameRunes, true},
+		{"address", p.Address, maxAddressRunes, true},
+		{"prefecture", p.Prefecture, 10, false},
+		{"city", p.City, 30, false},
 	} {
 		if err := checkText(f.v, f.max); err != nil {
 			return bad(f.field, "%v", err)
+		}
+		if _, err := toJISX0208(f.field, f.v, f.substitute); err != nil {
+			return err
 		}
 	}
 	if _, err := p.chip().Spec(); err != nil {
