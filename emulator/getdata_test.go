@@ -51,6 +51,19 @@ func TestGetDataObjects(t *testing.T) {
 	})
 }
 
+// TestGetDataOlderCard: card.md §12 says 7F21 is absent on older cards; a
+// card file without it answers 6A 88 to every Le while 00F8 still answers.
+func TestGetDataOlderCard(t *testing.T) {
+	c, s := newTestCard(t, func(s *State) {
+		s.DataObjects = map[DataTag][]byte{TagCVCertRoot: pattern(563, 0x11)}
+	})
+	runSteps(t, c, s, []step{
+		{"00 CA 7F 21 00", apdu.SWDataNotFound, nil},
+		{"00 CA 7F 21 00 00 00", apdu.SWDataNotFound, nil},
+		{"00 CA 00 F8 00 00 00", apdu.SWOK, bytesOf(pattern(563, 0x11))},
+	})
+}
+
 func TestDataObjectsInCardFile(t *testing.T) {
 	s := NewTestState(t)
 	s.DataObjects = map[DataTag][]byte{TagCVCertIntermediate: {1, 2}, TagIssuerID: {3}}
