@@ -99,3 +99,13 @@ func TestConformanceList(t *testing.T) {
 		}
 	}
 }
+
+// --allow-unrecoverable warns before anything reaches a real card. (A
+// child process: libpcsclite fixes its socket at a process's first call.)
+func TestConformanceUnrecoverableWarns(t *testing.T) {
+	code, _, stderr := runMyna(t, "conformance", "--target", "pcsc", "--reader", "No Such Reader", "--allow-destructive", "--allow-unrecoverable")
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	if code != 1 || len(lines) != 2 || !strings.Contains(lines[0], "warning: --allow-unrecoverable blocks 照合番号A and B and the birth-date key") || !strings.Contains(lines[1], "PC/SC") {
+		t.Errorf("exit %d, stderr %q; want exit 1, the warning, then the PC/SC error", code, stderr)
+	}
+}
