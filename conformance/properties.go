@@ -135,6 +135,8 @@ type walker struct {
 	// heads are the first bytes each free EF gave, which every later
 	// read, by FID or SFI, must give again.
 	heads map[emulator.FileRef][]byte
+	// objects are the GET DATA answers, which never change.
+	objects map[emulator.DataTag][]byte
 }
 
 // walkAction is one kind of step, drawn weight times as often as a
@@ -158,6 +160,7 @@ var walkActions = []walkAction{
 	{"query", 2, (*walker).query},
 	{"sign", 2, (*walker).sign},
 	{"challenge", 1, (*walker).challenge},
+	{"get-data", 2, (*walker).getData},
 }
 
 // draw picks an action by weight.
@@ -190,7 +193,7 @@ func propertyCase(opts PropertyOptions) Case {
 	return Case{
 		ID:    PropertyCaseID,
 		Title: fmt.Sprintf("%d random safe actions, seed %d: answers as card.md says, nothing readable that its access condition forbids, no counter moved", opts.Steps, opts.Seed),
-		Spec:  "§2, §4, §5, §7.2, §11",
+		Spec:  "§2, §4, §5, §7.2, §11, §12",
 		Run:   func(t *T) { walk(t, opts) },
 	}
 }
@@ -200,7 +203,8 @@ func propertyCase(opts PropertyOptions) Case {
 // few steps only.
 func walk(t *T, opts PropertyOptions) {
 	w := &walker{t: t, kind: t.prof.Kind, rng: rand.New(rand.NewPCG(opts.Seed, opts.Seed^0x6d796e61)),
-		counters: map[emulator.FileRef]apdu.SW{}, heads: map[emulator.FileRef][]byte{}}
+		counters: map[emulator.FileRef]apdu.SW{}, heads: map[emulator.FileRef][]byte{},
+		objects: map[emulator.DataTag][]byte{}}
 	var trail []string
 	var starts []int
 	where := "reading the counters and 0008 before the first step"

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/profile"
 )
 
 // walkResult runs the property walk and returns its one result; a walk
@@ -39,6 +40,27 @@ func TestPropertiesEmbedded(t *testing.T) {
 	}
 }
 
+// TestPropertiesEmbeddedChips walks every chip preset in process: the
+// stored ATR (GET DATA 5F51) and the capabilities follow the chip.
+func TestPropertiesEmbeddedChips(t *testing.T) {
+	for _, c := range profile.Chips() {
+		s, err := profile.Default(emulator.KindNormal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := profile.SetChip(s, c.Name); err != nil {
+			t.Fatal(err)
+		}
+		e, err := NewEmbedded("embedded:"+string(c.Name), s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r := walkResult(t, e, Profile{}, PropertyOptions{Seed: 5, Steps: 400}); r.Status != Pass {
+			t.Errorf("%s: %s\n%s", c.Name, r.Status, formatFailure(r, false))
+		}
+	}
+}
+
 // TestPropertiesCatchDefects plants defects a read-only walk must see and
 // checks that the walk fails, naming a replayable seed and step.
 func TestPropertiesCatchDefects(t *testing.T) {
@@ -57,8 +79,22 @@ func TestPropertiesCatchDefects(t *testing.T) {
 			})
 		}(),
 	}
+	getDataChanges := behaviour{
+		name: "GET DATA 00F2 answers differently each time", kind: emulator.KindNormal,
+		bug: func() func(*mutant, apdu.Command) []byte {
+			n := byte(0)
+			return rewrite(func(_ *mutant, c apdu.Command, resp []byte) []byte {
+				if c.INS == apdu.INSGetData && c.P2 == 0xF2 && sw(resp) == apdu.SWOK {
+					n++
+					resp[0] = '0' + n%10
+				}
+				return resp
+			})
+		}(),
+	}
 	for _, b := range []behaviour{
 		behaviourNamed(t, "protected text EF served without a key"),
+		getDataChanges,
 		behaviourNamed(t, "face-auth card reports a sign certificate in 0008"),
 		readsMoveCounters,
 	} {
