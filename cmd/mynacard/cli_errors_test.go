@@ -34,6 +34,18 @@ func TestCommandLineErrors(t *testing.T) {
 	unknownField := write("unknown-field.json", `{"auth_pn": "1234"}`)
 	finding := write("finding.txt", "# a finding made on a real card\ntarget pcsc:Virtual PCD 00 00\ncard normal\n> 00A4040C0AD392F000260100000001\n< 9000\n")
 	missing := filepath.Join(dir, "missing.json")
+	// The damaged card files of docs/reliability.md.
+	good, err := os.ReadFile(card)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := map[string]string{
+		"empty.json":      "",
+		"truncated.json":  string(good[:len(good)/2]),
+		"not-a-card.json": `{"hello": 1}`,
+		"future.json":     strings.Replace(string(good), `"format_version": 1`, `"format_version": 99`, 1),
+		"raised.json":     strings.Replace(string(good), `"remaining": 3`, `"remaining": 9`, 1),
+	}
 	newCard := filepath.Join(dir, "new.json")
 	dirCard := filepath.Join(dir, "dir.json") // a directory where a card should be
 	if err := os.Mkdir(dirCard, 0o700); err != nil {
@@ -144,6 +156,19 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"serve", missing}, 1, "missing.json"},
 		{[]string{"serve", corrupt}, 1, "corrupt.json"},
 		{[]string{"serve", dirCard}, 1, "not a regular file"},
+	}
+	for name, content := range damaged {
+		if content == string(good) {
+			t.Fatalf("%s: the card file has nothing to damage that way", name)
+		}
+		p := write(name, content)
+		for _, args := range [][]string{{"apdu", p, "00A40000"}, {"issuer", "face-auth", p}, {"profile", "pins", p}, {"conformance", "--card", p}} {
+			tests = append(tests, struct {
+				args []string
+				code int
+				want string
+			}{args, 1, name})
+		}
 	}
 	sum := func() [32]byte {
 		b, err := os.ReadFile(card)
