@@ -10,8 +10,8 @@ echo
 echo "== OpenSC against a contactless (Type B) card: mynacard run --kind normal --chip jpki-06 -- scripts/demo_opensc.sh"
 MYNACARD=$(realpath "$bin") "$bin" run --kind normal --chip jpki-06 -- bash "$(dirname "$0")/demo_opensc.sh"
 echo
-echo "== The same client sequence sent to a normal and a face-auth card"
-"$bin" demo --kinds normal,face-auth
+echo "== The same client sequence sent to a normal, a face-auth and a contactless (jpki-06) card"
+"$bin" demo --kinds normal,face-auth --chip jpki-06
 report=$(mktemp)
 trap 'rm -f "$report"' EXIT
 for kind in normal face-auth; do

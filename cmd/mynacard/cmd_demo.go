@@ -10,6 +10,7 @@ import (
 
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/contactless"
 	"github.com/mynacard/mynacard/emulator/profile"
 )
 
@@ -75,13 +76,14 @@ var demoSequence = []demoStep{
 func runDemo(e *env, args []string) error {
 	fs := newFlags(e, "demo", "[flags]")
 	kinds := fs.String("kinds", "normal,face-auth", "comma-separated card kinds to compare: "+kindList())
+	chip := fs.String("chip", "", "also show a normal card of this chip preset (profile chips), a contactless one through a PC/SC part 3 reader")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
 		return usagef("unexpected argument %q: demo takes only flags", fs.Arg(0))
 	}
-	var cards []*emulator.Card
+	var cards []contactless.Card
 	var names []string
 	for _, k := range strings.Split(*kinds, ",") {
 		kind := emulator.Kind(strings.TrimSpace(k))
@@ -99,6 +101,14 @@ func runDemo(e *env, args []string) error {
 		cards = append(cards, c)
 		names = append(names, string(kind))
 	}
+	if *chip != "" {
+		c, err := chipCard(profile.Chip(*chip))
+		if err != nil {
+			return usagef("--chip: %v", err)
+		}
+		cards = append(cards, c)
+		names = append(names, "normal@"+*chip)
+	}
 	persona := profile.DefaultPersona()
 	fmt.Fprintf(e.stdout, "Built-in cards of %s (PINs as in README).\n", persona.Name)
 	fmt.Fprintln(e.stdout, "Each row is one APDU sent to every card; secrets are not shown.")
@@ -106,9 +116,32 @@ func runDemo(e *env, args []string) error {
 	return writeDemo(e.stdout, persona, names, cards)
 }
 
-func writeDemo(w io.Writer, p profile.Persona, names []string, cards []*emulator.Card) error {
+// chipCard is a normal card of chip c as a reader presents it: a
+// contactless chip's ATR and GET UID come from the reader (profile.Present).
+func chipCard(c profile.Chip) (contactless.Card, error) {
+	s, err := profile.Default(emulator.KindNormal)
+	if err != nil {
+		return nil, err
+	}
+	if err := profile.SetChip(s, c); err != nil {
+		return nil, err
+	}
+	card, err := emulator.New(s)
+	if err != nil {
+		return nil, err
+	}
+	return profile.Present(s, card), nil
+}
+
+// demoReaderSteps follow the card sequence: what the reader reports, the
+// ATR (built from ATQB for a contactless chip) and the PC/SC part 3 GET UID.
+var demoReaderSteps = []demoStep{
+	{"GET UID (FF CA 00 00 00, a contactless reader's)", fixed(apdu.GetUID(apdu.MaxShortNe))},
+}
+
+func writeDemo(w io.Writer, p profile.Persona, names []string, cards []contactless.Card) error {
 	rows := [][]string{append([]string{"#", "command"}, names...)}
-	for i, st := range demoSequence {
+	for i, st := range append(demoSequence[:len(demoSequence):len(demoSequence)], demoReaderSteps...) {
 		cmd := st.build(p)
 		row := []string{fmt.Sprint(i + 1), st.what}
 		for _, c := range cards {
@@ -116,7 +149,11 @@ func writeDemo(w io.Writer, p profile.Persona, names []string, cards []*emulator
 		}
 		rows = append(rows, row)
 	}
-	return writeColumns(w, rows)
+	atr := []string{fmt.Sprint(len(rows)), "ATR the reader reports"}
+	for _, c := range cards {
+		atr = append(atr, fmt.Sprintf("%X", c.ATR()))
+	}
+	return writeColumns(w, append(rows, atr))
 }
 
 // writeColumns aligns cells by their width on a terminal, where CJK

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -48,5 +49,22 @@ func TestDemoContrastsKinds(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "1234") || strings.Contains(out.String(), "55021720352285") {
 		t.Error("demo output shows a secret")
+	}
+}
+
+// With --chip a contactless card joins the table: its reader answers
+// GET UID with a 4-byte PUPI and reports the ATR built from ATQB.
+func TestDemoContactless(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := run(&env{stdout: &out, stderr: &errOut}, []string{"demo", "--kinds", "normal", "--chip", "jpki-06"}); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, errOut.String())
+	}
+	for _, want := range []string{"normal@jpki-06", "6E00", "3BDA13FF8131FB468012392F31C173C601C03B", "3B888001000005E0B381A1007F"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if !regexp.MustCompile(`GET UID .*6E00 class not supported +[0-9A-F]{8} · 9000 OK`).MatchString(out.String()) {
+		t.Errorf("GET UID row is not a contact refusal then a 4-byte UID:\n%s", out.String())
 	}
 }
