@@ -1,0 +1,43 @@
+//go:build linux
+
+package hostile_test
+
+import (
+	"testing"
+
+	"github.com/ebfe/scard"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/mynacard/mynacard/apdu"
+	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/fuzz/hostile"
+	"github.com/mynacard/mynacard/vpcd"
+	"github.com/mynacard/mynacard/vpcd/pcsctest"
+	"github.com/mynacard/mynacard/vpcd/testbed"
+)
+
+// The short-answer mutation is only worth having if the host really gets
+// one byte: vpcd carries it, and pcscd passes it to SCardTransmit as is.
+func TestShortAnswerReachesPCSCClient(t *testing.T) {
+	card := pcsctest.Card(t, emulator.KindNormal)
+	bed := pcsctest.StartCards(t, testbed.Card{Name: "short", Card: card, Wrap: func(c vpcd.Card) vpcd.Card {
+		return hostile.New(c, 1, nil, hostile.WithRate(1), hostile.WithMutations("short-answer"))
+	}})
+	ctx, err := scard.EstablishContext()
+	if err != nil {
+		t.Fatalf("SCardEstablishContext: %v", err)
+	}
+	defer ctx.Release()
+	c, err := ctx.Connect(bed.Readers()[0], scard.ShareShared, scard.ProtocolAny)
+	if err != nil {
+		t.Fatalf("SCardConnect: %v", err)
+	}
+	defer c.Disconnect(scard.LeaveCard)
+	got, err := c.Transmit(apdu.SelectAID(emulator.AppJPKI.AID()).Bytes())
+	if err != nil {
+		t.Fatalf("SCardTransmit: %v", err)
+	}
+	if diff := cmp.Diff([]byte{0x90}, got); diff != "" {
+		t.Errorf("answer to SELECT through pcscd (-want +got):\n%s", diff)
+	}
+}
