@@ -572,3 +572,18 @@ func TestInternalAuthenticate(t *testing.T) {
 	mustSW(t, c.Transmit(h(selText)), apdu.SWOK)
 	mustSW(t, ia(0x93), apdu.SWConditionsNotMet)
 }
+
+// Verified lists the key references the session has verified, and only
+// those.
+func TestVerified(t *testing.T) {
+	c, _ := newTestCard(t)
+	c.Transmit(h(selJPKI))
+	if v := c.Verified(); len(v) != 0 {
+		t.Errorf("after SELECT: verified %v", v)
+	}
+	c.Transmit(h(selEF(0x0018)))
+	c.Transmit(h(verifyCmd(testAuthPIN)))
+	if v := c.Verified(); len(v) != 1 || v[0] != JPKIAuthPIN {
+		t.Errorf("after VERIFY of the auth PIN: verified %v, want [%v]", v, JPKIAuthPIN)
+	}
+}

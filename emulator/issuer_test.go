@@ -395,3 +395,12 @@ func TestSessionKeyNeedsItsPublicKey(t *testing.T) {
 		}
 	}
 }
+
+// An EF holds at most maxEFSize bytes: that many is accepted.
+func TestLargestEF(t *testing.T) {
+	s := NewTestState(t)
+	s.Files[JPKIToken] = make([]byte, maxEFSize)
+	if _, err := New(s); err != nil {
+		t.Errorf("EF of %d bytes: %v", maxEFSize, err)
+	}
+}
