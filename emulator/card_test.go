@@ -587,3 +587,28 @@ func TestVerified(t *testing.T) {
 		t.Errorf("after VERIFY of the auth PIN: verified %v, want [%v]", v, JPKIAuthPIN)
 	}
 }
+
+// SetTriesLeft takes 0..max tries for a key the card has, and ends the
+// key's verification in the current session.
+func TestSetTriesLeft(t *testing.T) {
+	c, _ := newTestCard(t)
+	for _, tt := range []struct {
+		ref FileRef
+		n   int
+		ok  bool
+	}{{JPKIAuthPIN, -1, false}, {JPKIAuthPIN, 4, false}, {JPKIAuthPIN, 3, true}, {JPKIAuthPIN, 0, true}, {Ref(AppJPKI, 0x000A), 1, false}} {
+		if err := c.SetTriesLeft(tt.ref, tt.n); (err == nil) != tt.ok {
+			t.Errorf("SetTriesLeft(%v, %d) = %v, want ok=%v", tt.ref, tt.n, err, tt.ok)
+		}
+	}
+	c.Transmit(h(selJPKI))
+	c.Transmit(h(selEF(0x001B)))
+	mustSW(t, c.Transmit(h(verifyCmd(testSignPass))), apdu.SWOK)
+	if err := c.SetTriesLeft(JPKISignPassword, 2); err != nil {
+		t.Fatal(err)
+	}
+	if v := c.Verified(); len(v) != 0 {
+		t.Errorf("after SetTriesLeft: still verified %v", v)
+	}
+	mustSW(t, c.Transmit(h("00 20 00 80")), apdu.RetriesLeft(2))
+}
