@@ -52,8 +52,7 @@ type fuzzClientFlags struct {
 func runFuzzClient(e *env, args []string) error {
 	var f fuzzClientFlags
 	fs := newFlags(e, "fuzz-client", "[--runs N] [--seed S] [--timeout D] [--kind K] [--out DIR] [--fail-on-exit] [--replay FILE] -- CMD [ARGS...]")
-	usage := fs.Usage
-	fs.Usage = func() { usage(); fmt.Fprintf(e.stdout, fuzzClientHelp, strings.Join(hostile.Mutations(), ", ")) }
+	addHelp(e, fs, fmt.Sprintf(fuzzClientHelp, strings.Join(hostile.Mutations(), ", ")))
 	fs.IntVar(&f.runs, "runs", 1000, "runs in all: the clean run, the sweep (cut short if N is smaller), then random runs")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the mutations' details and the random runs")
 	fs.DurationVar(&f.timeout, "timeout", 10*time.Second, "a run longer than `D` is a hang (a finding)")

@@ -146,8 +146,7 @@ type matrixFlags struct {
 func runMatrix(e *env, args []string) error {
 	f := matrixFlags{pull: pullAfter{apdus: 2}}
 	fs := newFlags(e, "matrix", "[--kinds LIST] [--chips LIST] [--expect FILE] [--junit FILE] [--json] -- CMD [ARGS...]")
-	usage := fs.Usage
-	fs.Usage = func() { usage(); fmt.Fprint(e.stdout, matrixHelp) }
+	addHelp(e, fs, matrixHelp)
 	fs.StringVar(&f.kinds, "kinds", strings.Join(matrixConditions(), ","), "comma-separated kinds and states to run")
 	fs.StringVar(&f.chips, "chips", string(profile.DefaultChip), "comma-separated chips ('mynacard profile chips'), or all")
 	fs.StringVar(&f.expect, "expect", "", "rules for each cell's exit status and output, from `FILE` (see below); a broken rule exits 1")

@@ -50,8 +50,7 @@ type runCard struct{ kind, file string }
 
 func runRun(e *env, args []string) error {
 	fs := newFlags(e, "run", "[--kind K | --card FILE]... [--chip C] [--ephemeral] [--timeout D] -- CMD [ARGS...]")
-	usage := fs.Usage
-	fs.Usage = func() { usage(); fmt.Fprint(e.stdout, runHelp) }
+	addHelp(e, fs, runHelp)
 	var specs []runCard
 	fs.Func("kind", "put a fresh in-memory card of `KIND` in a reader: "+kindList(), func(s string) error {
 		if err := emulator.Kind(s).Validate(); err != nil {

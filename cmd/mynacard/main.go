@@ -212,6 +212,13 @@ func newFlags(e *env, name, argsUsage string) *flag.FlagSet {
 	return fs
 }
 
+// addHelp prints help, the command's longer explanation, after the flags
+// in its -h output.
+func addHelp(e *env, fs *flag.FlagSet, help string) {
+	usage := fs.Usage
+	fs.Usage = func() { usage(); fmt.Fprint(e.stdout, help) }
+}
+
 // parseFlags parses args, turning flag's own errors into usage errors.
 // -h prints the help, to stdout, and gives flag.ErrHelp (exit 0).
 func parseFlags(fs *flag.FlagSet, args []string) error {
