@@ -175,7 +175,7 @@ func runProperties(e *env, fs *flag.FlagSet, f *conformanceFlags) error {
 	case f.junit == "-" && f.jsonOut:
 		return usagef("--junit - and --json would both write to stdout; give --junit a file")
 	}
-	if setFlagsOf(fs, "seed") == "" {
+	if !flagSet(fs, "seed") {
 		f.seed = rand.Uint64()
 	}
 	spec, err := f.targetSpec()
@@ -197,17 +197,6 @@ func runProperties(e *env, fs *flag.FlagSet, f *conformanceFlags) error {
 		return errFailed
 	}
 	return nil
-}
-
-// setFlagsOf names the flags among names that were given, or "".
-func setFlagsOf(fs *flag.FlagSet, names ...string) string {
-	var set []string
-	fs.Visit(func(fl *flag.Flag) {
-		if slices.Contains(names, fl.Name) {
-			set = append(set, "--"+fl.Name)
-		}
-	})
-	return strings.Join(set, ", ")
 }
 
 // targetSpec turns the target flags into the SPEC form --diff-target uses.

@@ -244,13 +244,6 @@ func (f *fuzzFlags) fuzzer() (*fuzz.Fuzzer, func(), error) {
 	return fz, closeAll, nil
 }
 
-// flagSet reports whether name was given on the command line.
-func flagSet(fs *flag.FlagSet, name string) bool {
-	found := false
-	fs.Visit(func(fl *flag.Flag) { found = found || fl.Name == name })
-	return found
-}
-
 func suffix(rule string) string {
 	if rule == "" {
 		return ""

@@ -4,7 +4,6 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -89,9 +88,7 @@ func runFuzzClient(e *env, args []string) error {
 			return err
 		}
 		f.seed, f.kind = replay.Seed, replay.CardKind
-		timeoutSet := false
-		fs.Visit(func(fl *flag.Flag) { timeoutSet = timeoutSet || fl.Name == "timeout" })
-		if !timeoutSet && replay.Timeout != "" {
+		if !flagSet(fs, "timeout") && replay.Timeout != "" {
 			if f.timeout, err = time.ParseDuration(replay.Timeout); err != nil {
 				return fmt.Errorf("--replay %s: timeout %q: %v", f.replay, replay.Timeout, err)
 			}

@@ -251,6 +251,20 @@ func openCardFile(path string, opts ...emulator.Option) (card *emulator.Card, un
 	return card, unlock, nil
 }
 
+// flagSet reports whether name was given on the command line.
+func flagSet(fs *flag.FlagSet, name string) bool { return setFlagsOf(fs, name) != "" }
+
+// setFlagsOf names the flags among names that were given, or "".
+func setFlagsOf(fs *flag.FlagSet, names ...string) string {
+	var set []string
+	fs.Visit(func(fl *flag.Flag) {
+		if slices.Contains(names, fl.Name) {
+			set = append(set, "--"+fl.Name)
+		}
+	})
+	return strings.Join(set, ", ")
+}
+
 // setFlagsExcept names the first flag given on the command line other than
 // the ones listed, "" if none: for flags that would be ignored.
 func setFlagsExcept(fs *flag.FlagSet, keep ...string) string {
