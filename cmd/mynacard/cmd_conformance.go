@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -303,15 +302,13 @@ func writeReports(e *env, f *conformanceFlags, a, b *conformance.Report, diffs [
 		}
 	}
 	if f.jsonOut {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
 		if b == nil {
 			return conformance.WriteJSON(e.stdout, a)
 		}
 		if diffs == nil {
 			diffs = []conformance.Difference{}
 		}
-		return enc.Encode(struct {
+		return encodeJSON(e.stdout, struct {
 			A           *conformance.Report      `json:"a"`
 			B           *conformance.Report      `json:"b"`
 			Differences []conformance.Difference `json:"differences"`

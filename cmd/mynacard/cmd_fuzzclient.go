@@ -3,7 +3,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -235,9 +234,7 @@ func reportFuzzClient(e *env, f fuzzClientFlags, sum fuzzSummary) error {
 	}
 	switch {
 	case f.jsonOut:
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(sum); err != nil {
+		if err := encodeJSON(e.stdout, sum); err != nil {
 			return err
 		}
 	case f.junit != "-":

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -427,9 +426,7 @@ func (f *matrixFlags) report(e *env, results []cellResult) error {
 	}
 	switch {
 	case f.jsonOut:
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(struct {
+		if err := encodeJSON(e.stdout, struct {
 			Cells  []cellResult `json:"cells"`
 			Failed int          `json:"failed"`
 		}{results, failed}); err != nil {

@@ -180,12 +180,7 @@ func profilePersona(e *env, args []string) error {
 	if flags.NArg() != 0 {
 		return usagef("unexpected argument %q: persona takes none", flags.Arg(0))
 	}
-	b, err := json.MarshalIndent(profile.DefaultPersona(), "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = fmt.Fprintf(e.stdout, "%s\n", b)
-	return err
+	return encodeJSON(e.stdout, profile.DefaultPersona())
 }
 
 func profileChips(e *env, args []string) error {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -48,9 +47,7 @@ func (f *fuzzFlags) writeReport(e *env, rep *fuzzReport, st *fuzz.Stats) error {
 	}
 	switch {
 	case f.jsonOut:
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(rep)
+		return encodeJSON(e.stdout, rep)
 	case f.junit == "-":
 		return nil
 	}

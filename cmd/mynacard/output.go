@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -53,6 +54,13 @@ func oneLine(s string, width int) string {
 		return s
 	}
 	return string(r[:width-1]) + "…"
+}
+
+// encodeJSON writes v as indented JSON, as every --json report is.
+func encodeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // writeTo writes a report to path, or to stdout for "-".
