@@ -292,12 +292,8 @@ func writeReports(e *env, f *conformanceFlags, a, b *conformance.Report, diffs [
 			r.Tool, r.Revision = version(), buildRevision()
 		}
 	}
-	switch f.junit {
-	case "":
-	case "-":
-		return conformance.WriteJUnit(e.stdout, a)
-	default:
-		if err := writeTo(e, f.junit, "--junit", func(w io.Writer) error { return conformance.WriteJUnit(w, a) }); err != nil {
+	if f.junit != "" {
+		if err := writeTo(e, f.junit, "--junit", func(w io.Writer) error { return conformance.WriteJUnit(w, a) }); err != nil || f.junit == "-" {
 			return err
 		}
 	}
