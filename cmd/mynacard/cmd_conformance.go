@@ -116,7 +116,7 @@ func runConformance(e *env, args []string) error {
 	case f.allowUnrecoverable && !f.allowDestructive:
 		return usagef("--allow-unrecoverable goes with --allow-destructive")
 	case f.junit == "-" && f.jsonOut:
-		return usagef("--junit - and --json would both write to stdout; give --junit a file")
+		return errJUnitJSON
 	case f.allowUnrecoverable && (f.target == "pcsc" || strings.HasPrefix(f.diffTarget, "pcsc:")):
 		fmt.Fprintln(e.stderr, "mynacard conformance: warning: --allow-unrecoverable blocks 照合番号A and B and the birth-date key of the card for good; its holder cannot get them reset")
 	}
@@ -172,7 +172,7 @@ func runProperties(e *env, fs *flag.FlagSet, f *conformanceFlags) error {
 	case f.steps < 1:
 		return usagef("--steps %d: want at least 1", f.steps)
 	case f.junit == "-" && f.jsonOut:
-		return usagef("--junit - and --json would both write to stdout; give --junit a file")
+		return errJUnitJSON
 	}
 	if !flagSet(fs, "seed") {
 		f.seed = rand.Uint64()

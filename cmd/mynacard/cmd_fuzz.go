@@ -91,7 +91,7 @@ func runFuzz(e *env, args []string) error {
 	case f.replay != "" && (flagSet(fs, "count") || flagSet(fs, "seed") || flagSet(fs, "out") || f.jsonOut || f.junit != ""):
 		return usagef("--replay sends the finding's commands; --count, --seed, --out, --json and --junit would be ignored")
 	case f.jsonOut && f.junit == "-":
-		return usagef("--json and --junit - would both write to stdout; give --junit a file")
+		return errJUnitJSON
 	}
 	var recorded *fuzz.Finding
 	if f.replay != "" {

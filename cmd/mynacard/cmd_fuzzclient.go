@@ -75,7 +75,7 @@ func runFuzzClient(e *env, args []string) error {
 	case f.timeout <= 0:
 		return usagef("--timeout %v: want a positive duration", f.timeout)
 	case f.junit == "-" && f.jsonOut:
-		return usagef("--junit - and --json would both write to stdout; give --junit a file")
+		return errJUnitJSON
 	}
 	log, err := logging.New(e.stderr, logging.Options{Level: f.level})
 	if err != nil {

@@ -165,7 +165,7 @@ func runMatrix(e *env, args []string) error {
 	case err != nil:
 		return err
 	case f.junit == "-" && f.jsonOut:
-		return usagef("--junit - and --json would both write to stdout; give --junit a file")
+		return errJUnitJSON
 	case f.timeout <= 0:
 		return usagef("--timeout %v: want a positive duration", f.timeout)
 	}

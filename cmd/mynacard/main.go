@@ -47,6 +47,9 @@ func (e *usageError) Error() string { return e.msg }
 // usagef returns a usageError.
 func usagef(format string, a ...any) error { return &usageError{fmt.Sprintf(format, a...)} }
 
+// errJUnitJSON refuses --junit - with --json in the commands that have both.
+var errJUnitJSON = usagef("--junit - and --json would both write to stdout; give --junit a file")
+
 func main() {
 	os.Exit(run(&env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr}, os.Args[1:]))
 }
