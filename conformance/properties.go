@@ -313,6 +313,11 @@ func (w *walker) limit(ref emulator.FileRef) int {
 // selectKey selects ref's AP and then ref.
 func (w *walker) selectKey(ref emulator.FileRef) {
 	w.selectAP(ref.App())
+	w.selectRef(ref)
+}
+
+// selectRef selects ref, an EF of the current AP, which becomes current.
+func (w *walker) selectRef(ref emulator.FileRef) {
 	w.expect("SELECT "+ref.String(), apdu.SelectEF(ref.FID()), apdu.SWOK)
 	w.ef = int(ref.FID())
 }
@@ -382,8 +387,7 @@ func (w *walker) selectEF() string {
 		return fmt.Sprintf("select absent %04X", fid)
 	}
 	f := facts[w.pick(len(facts))]
-	w.expect("SELECT "+f.ref.String(), apdu.SelectEF(f.ref.FID()), apdu.SWOK)
-	w.ef = int(f.ref.FID())
+	w.selectRef(f.ref)
 	return "select " + f.ref.String()
 }
 
@@ -399,8 +403,7 @@ func (w *walker) read() string {
 		return "read with no EF"
 	}
 	f := facts[w.pick(len(facts))]
-	w.expect("SELECT "+f.ref.String(), apdu.SelectEF(f.ref.FID()), apdu.SWOK)
-	w.ef = int(f.ref.FID())
+	w.selectRef(f.ref)
 	cmd := apdu.ReadBinary(0, readLe)
 	if f.record {
 		cmd = apdu.ReadRecord(1, 0, apdu.MaxShortNe)
@@ -500,8 +503,7 @@ func (w *walker) query() string {
 		return "query with no key"
 	}
 	ref := keys[w.pick(len(keys))]
-	w.expect("SELECT "+ref.String(), apdu.SelectEF(ref.FID()), apdu.SWOK)
-	w.ef = int(ref.FID())
+	w.selectRef(ref)
 	w.expect("empty VERIFY of "+ref.String()+" (counters never move without a wrong value)", apdu.VerifyQuery(apdu.CurrentEF), w.counters[ref])
 	return "query " + ref.String()
 }
