@@ -34,6 +34,19 @@ type child struct {
 // killed the program.
 var errTimedOut = errors.New("timed out")
 
+// runCaptured runs the program with its output kept, the end of it, in
+// its own process group, as matrix and fuzz-client run CMD; the timeout
+// killing it is timedOut, not an error.
+func (c child) runCaptured() (status int, output string, timedOut bool, err error) {
+	var out tailBuffer
+	c.stdout, c.stderr, c.ownGroup = &out, &out, true
+	status, err = c.run()
+	if errors.Is(err, errTimedOut) {
+		timedOut, err = true, nil
+	}
+	return status, out.String(), timedOut, err
+}
+
 // run runs the program and returns its exit status: 128+n for signal n,
 // exitTimeout (with errTimedOut) when the timeout killed it.
 func (c child) run() (int, error) {

@@ -4,7 +4,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -91,12 +90,9 @@ func (f *clientFuzzer) run(plan []hostile.Step) (runOutcome, error) {
 	}
 	f.front.set(h)
 	defer f.front.set(nil)
-	var out tailBuffer
-	status, err := child{argv: f.argv, env: f.env, stdout: &out, stderr: &out, timeout: f.timeout, ownGroup: true}.run()
-	o := runOutcome{status: status, output: out.String(), exchanges: h.Exchanges()}
-	if errors.Is(err, errTimedOut) {
-		o.timedOut, err = true, nil
-	}
+	o := runOutcome{}
+	o.status, o.output, o.timedOut, err = child{argv: f.argv, env: f.env, timeout: f.timeout}.runCaptured()
+	o.exchanges = h.Exchanges()
 	return o, err
 }
 

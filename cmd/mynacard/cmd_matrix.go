@@ -348,15 +348,12 @@ func (mb *matrixBed) runCell(c matrixCell, argv []string, f matrixFlags, sigs <-
 		}
 	}
 	defer mb.pull.arm(-1)
-	var out tailBuffer
-	ch := child{argv: argv, env: append(mb.bed.Env(), "MYNACARD_CELL="+c.name()), stdout: &out, stderr: &out,
-		sigs: sigs, timeout: f.timeout, ownGroup: true}
+	ch := child{argv: argv, env: append(mb.bed.Env(), "MYNACARD_CELL="+c.name()), sigs: sigs, timeout: f.timeout}
+	r := cellRun{cellResult: cellResult{Cell: c.name()}}
 	start := time.Now()
-	status, err := ch.run()
-	r := cellRun{cellResult: cellResult{Cell: c.name(), Exit: status, Seconds: time.Since(start).Seconds()}, output: out.String()}
-	if errors.Is(err, errTimedOut) {
-		r.TimedOut, err = true, nil
-	}
+	var err error
+	r.Exit, r.output, r.TimedOut, err = ch.runCaptured()
+	r.Seconds = time.Since(start).Seconds()
 	r.Tail = lastLines(r.output, tailLines)
 	return r, err
 }
