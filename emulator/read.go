@@ -6,21 +6,22 @@ import (
 
 // READ BINARY and READ RECORD (card.md §5, §13.2).
 
-// readTarget resolves the EF a read names: with an SFI (1–30) it becomes
-// the current EF, without one the current EF is read.
-func (c *Card) readTarget(sfi byte) (*node, apdu.SW) {
+// readTarget resolves the EF a read names and checks that it is of kind k
+// and readable: with an SFI (1–30) it becomes the current EF, even when
+// the read is then refused; without one the current EF is read.
+func (c *Card) readTarget(sfi byte, k efKind) (*node, apdu.SW) {
 	if sfi == 0 {
 		if c.cur == nil {
 			return nil, apdu.SWNoCurrentEF
 		}
-		return c.cur, apdu.SWOK
+		return c.cur, c.readable(c.cur, k)
 	}
 	n := c.fs.get(c.app, uint16(sfi))
 	if n == nil {
 		return nil, apdu.SWFileNotFound
 	}
 	c.cur = n
-	return n, apdu.SWOK
+	return n, c.readable(n, k)
 }
 
 // readable checks that n is of kind k and that the session opens it.
@@ -49,11 +50,8 @@ func (c *Card) readBinary(cmd apdu.Command) ([]byte, apdu.SW) {
 	if len(cmd.Data) != 0 || cmd.Ne == 0 || cmd.Extended && !c.state.Settings.ExtendedReadBinary {
 		return nil, apdu.SWWrongLength
 	}
-	n, sw := c.readTarget(sfi)
+	n, sw := c.readTarget(sfi, efBinary)
 	if sw != apdu.SWOK {
-		return nil, sw
-	}
-	if sw := c.readable(n, efBinary); sw != apdu.SWOK {
 		return nil, sw
 	}
 	if off >= len(n.data) {
@@ -77,11 +75,8 @@ func (c *Card) readRecord(cmd apdu.Command) ([]byte, apdu.SW) {
 	if len(cmd.Data) != 0 || cmd.Ne == 0 {
 		return nil, apdu.SWWrongLength
 	}
-	n, sw := c.readTarget(sfi)
+	n, sw := c.readTarget(sfi, efRecord)
 	if sw != apdu.SWOK {
-		return nil, sw
-	}
-	if sw := c.readable(n, efRecord); sw != apdu.SWOK {
 		return nil, sw
 	}
 	rec, ok := record(n.data, int(cmd.P1))
