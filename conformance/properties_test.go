@@ -44,18 +44,7 @@ func TestPropertiesEmbedded(t *testing.T) {
 // stored ATR (GET DATA 5F51) and the capabilities follow the chip.
 func TestPropertiesEmbeddedChips(t *testing.T) {
 	for _, c := range profile.Chips() {
-		s, err := profile.Default(emulator.KindNormal)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := profile.SetChip(s, c.Name); err != nil {
-			t.Fatal(err)
-		}
-		e, err := NewEmbedded("embedded:"+string(c.Name), s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r := walkResult(t, e, Profile{}, PropertyOptions{Seed: 5, Steps: 400}); r.Status != Pass {
+		if r := walkResult(t, chipTarget(t, c.Name), Profile{}, PropertyOptions{Seed: 5, Steps: 400}); r.Status != Pass {
 			t.Errorf("%s: %s\n%s", c.Name, r.Status, formatFailure(r, false))
 		}
 	}

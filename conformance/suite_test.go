@@ -46,17 +46,7 @@ func TestSuitePassesOnEveryKind(t *testing.T) {
 func TestSuiteContactless(t *testing.T) {
 	for _, c := range profile.Chips() {
 		t.Run(string(c.Name), func(t *testing.T) {
-			st, err := profile.Default(emulator.KindNormal)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := profile.SetChip(st, c.Name); err != nil {
-				t.Fatal(err)
-			}
-			tgt, err := NewEmbedded("embedded:"+string(c.Name), st)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tgt := chipTarget(t, c.Name)
 			rep, err := Run(tgt, tgt.Profile(), Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -82,4 +72,21 @@ func TestSuiteContactless(t *testing.T) {
 			}
 		})
 	}
+}
+
+// chipTarget is an embedded normal card of chip c, named embedded:CHIP.
+func chipTarget(t *testing.T, c profile.Chip) *Embedded {
+	t.Helper()
+	st, err := profile.Default(emulator.KindNormal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := profile.SetChip(st, c); err != nil {
+		t.Fatal(err)
+	}
+	tgt, err := NewEmbedded("embedded:"+string(c), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tgt
 }
