@@ -4,11 +4,11 @@ import (
 	"crypto"
 	"crypto/rsa"
 	"crypto/sha256"
-	"crypto/x509"
 	"fmt"
 	"sync"
 
 	"github.com/mynacard/mynacard/apdu"
+	"github.com/mynacard/mynacard/emulator/pki"
 )
 
 // Private keys and the commands that use them: COMPUTE SIGNATURE (card.md
@@ -53,13 +53,9 @@ func parseKey(der []byte) (*rsa.PrivateKey, error) {
 }
 
 func parseKeyUncached(der []byte) (*rsa.PrivateKey, error) {
-	k, err := x509.ParsePKCS8PrivateKey(der)
+	rk, err := pki.ParseKey(der)
 	if err != nil {
 		return nil, err
-	}
-	rk, ok := k.(*rsa.PrivateKey)
-	if !ok {
-		return nil, fmt.Errorf("%T is not an RSA key", k)
 	}
 	if n := rk.N.BitLen(); n != rsaBits {
 		return nil, fmt.Errorf("RSA key of %d bits, want %d", n, rsaBits)
