@@ -69,17 +69,7 @@ func TestHistoricalBytesRejects(t *testing.T) {
 func TestSetChip(t *testing.T) {
 	for _, c := range Chips() {
 		t.Run(string(c.Name), func(t *testing.T) {
-			s, err := Default(emulator.KindNormal)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := SetChip(s, c.Name); err != nil {
-				t.Fatal(err)
-			}
-			card, err := emulator.New(s)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, card := chipCard(t, c.Name)
 			if !bytes.Equal(card.ATR(), c.ATR) {
 				t.Errorf("reader ATR % X, want % X", card.ATR(), c.ATR)
 			}
@@ -105,4 +95,21 @@ func TestSetChip(t *testing.T) {
 	if err := SetChip(&emulator.State{}, "nope"); err == nil {
 		t.Error("SetChip accepted an unknown chip")
 	}
+}
+
+// chipCard is the default normal card made chip c, and its state.
+func chipCard(t *testing.T, c Chip) (*emulator.State, *emulator.Card) {
+	t.Helper()
+	s, err := Default(emulator.KindNormal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := SetChip(s, c); err != nil {
+		t.Fatal(err)
+	}
+	card, err := emulator.New(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, card
 }

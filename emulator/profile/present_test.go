@@ -33,18 +33,7 @@ func TestContactlessATRs(t *testing.T) {
 		if !bytes.Equal(c.ATR, want) {
 			t.Errorf("%s: preset ATR % X, observed % X", c.Name, c.ATR, want)
 		}
-		st, err := Default(emulator.KindNormal)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := SetChip(st, c.Name); err != nil {
-			t.Fatal(err)
-		}
-		card, err := emulator.New(st)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := Present(st, card)
+		r := Present(chipCard(t, c.Name))
 		for range 2 {
 			r.Reset() // a new tap, a new PUPI: the part 3 ATR does not show it
 			if !bytes.Equal(r.ATR(), want) {
@@ -79,18 +68,7 @@ func TestPresent(t *testing.T) {
 			t.Errorf("chip %q: GET UID on contact (-want +got):\n%s", chip, d)
 		}
 	}
-	st, err := Default(emulator.KindNormal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := SetChip(st, "jpki-08"); err != nil {
-		t.Fatal(err)
-	}
-	card, err := emulator.New(st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := Present(st, card)
+	r := Present(chipCard(t, "jpki-08"))
 	seen := map[string]bool{}
 	for range 4 {
 		got, err := apdu.ParseResponse(r.Transmit(uid))
