@@ -9,10 +9,10 @@
 // its private daemon's socket, because libpcsclite reads it once, at the
 // process's first PC/SC call: PC/SC calls of a test binary that imports
 // pcsctest never reach the system pcscd. A process whose environment
-// already names a socket (one that mynacard run or a bed started) keeps it. Pass the bed's Env to programs
-// the test runs. Every
-// private pcscd of one test process uses the same socket path, so they run
-// one at a time; another Start waits for the previous bed's test to end.
+// already names a socket (one that mynacard run or a bed started) keeps
+// it. Pass the bed's Env to programs the test runs. Every private pcscd of
+// one test process uses the same socket path, so they run one at a time;
+// another Start waits for the previous bed's test to end.
 // Each process has its own directory, removed when its bed closes.
 //
 // A test with PC/SC code under test:
