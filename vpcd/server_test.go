@@ -64,6 +64,16 @@ func listen(t *testing.T) net.Listener {
 	return ln
 }
 
+// serveFake serves a fresh fakeCard, dialling a listener the test holds
+// as pcscd's vpcd would, and accepts its first connection.
+func serveFake(t *testing.T) (net.Listener, *fakeCard, *vpcdtest.Link) {
+	t.Helper()
+	ln := listen(t)
+	card := &fakeCard{}
+	vpcdtest.Serve(t, &vpcd.Server{Card: card, Addr: ln.Addr().String()})
+	return ln, card, vpcdtest.Accept(t, ln, 2*time.Second)
+}
+
 // noConnect fails if the card dials ln within d.
 func noConnect(t *testing.T, ln net.Listener, d time.Duration) {
 	t.Helper()
@@ -87,10 +97,7 @@ func expectClosed(t *testing.T, l *vpcdtest.Link) {
 }
 
 func TestServerFramesAndControls(t *testing.T) {
-	ln := listen(t)
-	card := &fakeCard{}
-	vpcdtest.Serve(t, &vpcd.Server{Card: card, Addr: ln.Addr().String()})
-	c := vpcdtest.Accept(t, ln, 2*time.Second)
+	_, card, c := serveFake(t)
 
 	if got := c.Exchange([]byte{vpcd.CtrlATR}); !bytes.Equal(got, fakeATR) {
 		t.Errorf("get ATR = % X, want % X", got, fakeATR)
@@ -113,10 +120,7 @@ func TestServerFramesAndControls(t *testing.T) {
 }
 
 func TestPresencePollsLeaveCardAlone(t *testing.T) {
-	ln := listen(t)
-	card := &fakeCard{}
-	vpcdtest.Serve(t, &vpcd.Server{Card: card, Addr: ln.Addr().String()})
-	c := vpcdtest.Accept(t, ln, 2*time.Second)
+	_, card, c := serveFake(t)
 	c.Exchange([]byte{0x00, 0x20, 0x00, 0x80})
 	for range 50 {
 		c.Exchange([]byte{vpcd.CtrlATR})
@@ -127,10 +131,7 @@ func TestPresencePollsLeaveCardAlone(t *testing.T) {
 }
 
 func TestReconnectKeepsCard(t *testing.T) {
-	ln := listen(t)
-	card := &fakeCard{}
-	vpcdtest.Serve(t, &vpcd.Server{Card: card, Addr: ln.Addr().String()})
-	c := vpcdtest.Accept(t, ln, 2*time.Second)
+	ln, card, c := serveFake(t)
 	c.Exchange([]byte{0x00, 0xB0, 0x00, 0x00, 0x04})
 	c.Conn.Close() // pcscd went away
 
@@ -229,10 +230,7 @@ func TestBadFramesReconnect(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ln := listen(t)
-			card := &fakeCard{}
-			vpcdtest.Serve(t, &vpcd.Server{Card: card, Addr: ln.Addr().String()})
-			c := vpcdtest.Accept(t, ln, 2*time.Second)
+			ln, _, c := serveFake(t)
 			c.Exchange([]byte{0x00, 0xB0, 0x00, 0x00, 0x01})
 			if _, err := c.Conn.Write(tt.bytes); err != nil {
 				t.Fatal(err)
