@@ -77,11 +77,8 @@ func TestSuiteContactless(t *testing.T) {
 // chipTarget is an embedded normal card of chip c, named embedded:CHIP.
 func chipTarget(t *testing.T, c profile.Chip) *Embedded {
 	t.Helper()
-	st, err := profile.Default(emulator.KindNormal)
+	st, err := profile.DefaultWithChip(emulator.KindNormal, c)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := profile.SetChip(st, c); err != nil {
 		t.Fatal(err)
 	}
 	tgt, err := NewEmbedded("embedded:"+string(c), st)

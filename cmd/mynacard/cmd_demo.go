@@ -119,11 +119,8 @@ func runDemo(e *env, args []string) error {
 // chipCard is a normal card of chip c as a reader presents it: a
 // contactless chip's ATR and GET UID come from the reader (profile.Present).
 func chipCard(c profile.Chip) (contactless.Card, error) {
-	s, err := profile.Default(emulator.KindNormal)
+	s, err := profile.DefaultWithChip(emulator.KindNormal, c)
 	if err != nil {
-		return nil, err
-	}
-	if err := profile.SetChip(s, c); err != nil {
 		return nil, err
 	}
 	card, err := emulator.New(s)

@@ -206,6 +206,19 @@ func HistoricalBytes(atr []byte) ([]byte, error) {
 	return atr[i : i+k], nil
 }
 
+// DefaultWithChip is Default(k) made to present chip c (SetChip); ""
+// keeps the default persona's chip.
+func DefaultWithChip(k emulator.Kind, c Chip) (*emulator.State, error) {
+	s, err := Default(k)
+	if err != nil || c == "" {
+		return s, err
+	}
+	if err := SetChip(s, c); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
 // SetChip makes s present chip c: the ATR a reader shows, the ATR GET
 // DATA 5F51 answers, and extended-length READ BINARY as the capability
 // bytes declare it (the default setting where they say nothing).

@@ -100,11 +100,8 @@ func TestSetChip(t *testing.T) {
 // chipCard is the default normal card made chip c, and its state.
 func chipCard(t *testing.T, c Chip) (*emulator.State, *emulator.Card) {
 	t.Helper()
-	s, err := Default(emulator.KindNormal)
+	s, err := DefaultWithChip(emulator.KindNormal, c)
 	if err != nil {
-		t.Fatal(err)
-	}
-	if err := SetChip(s, c); err != nil {
 		t.Fatal(err)
 	}
 	card, err := emulator.New(s)

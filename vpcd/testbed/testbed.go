@@ -63,14 +63,9 @@ func NewCard(k emulator.Kind, opts ...emulator.Option) (*emulator.Card, error) {
 // NewChipCard is NewCard presenting chip generation c (profile.Chips);
 // "" keeps the default persona's chip.
 func NewChipCard(k emulator.Kind, c profile.Chip, opts ...emulator.Option) (*emulator.Card, error) {
-	st, err := profile.Default(k)
+	st, err := profile.DefaultWithChip(k, c)
 	if err != nil {
 		return nil, err
-	}
-	if c != "" {
-		if err := profile.SetChip(st, c); err != nil {
-			return nil, err
-		}
 	}
 	return emulator.New(st, opts...)
 }
