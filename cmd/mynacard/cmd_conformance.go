@@ -87,11 +87,8 @@ func runConformance(e *env, args []string) error {
 	fs.BoolVar(&f.properties, "properties", false, "run the read-only property walk instead of the catalogue (on pcsc, needs --reader)")
 	fs.IntVar(&f.steps, "steps", conformance.DefaultPropertySteps, "with --properties, the number of actions")
 	fs.Uint64Var(&f.seed, "seed", 0, "with --properties, the walk's seed (default: random)")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q: conformance takes only flags", fs.Arg(0))
 	}
 	if f.properties {
 		return runProperties(e, fs, &f)

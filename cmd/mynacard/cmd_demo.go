@@ -77,11 +77,8 @@ func runDemo(e *env, args []string) error {
 	fs := newFlags(e, "demo", "[flags]")
 	kinds := fs.String("kinds", "normal,face-auth", "comma-separated card kinds to compare: "+kindList())
 	chip := fs.String("chip", "", "also show a normal card of this chip preset (profile chips), a contactless one through a PC/SC part 3 reader")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() != 0 {
-		return usagef("unexpected argument %q: demo takes only flags", fs.Arg(0))
 	}
 	var cards []contactless.Card
 	var names []string

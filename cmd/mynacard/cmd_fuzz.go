@@ -71,11 +71,8 @@ func runFuzz(e *env, args []string) error {
 	fs.DurationVar(&f.every, "progress", 2*time.Second, "interval of progress lines on stderr")
 	fs.BoolVar(&f.jsonOut, "json", false, "write the run's summary and findings as JSON to stdout")
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to `FILE` (- for stdout), one failed test per finding")
-	if err := parseFlags(fs, args); err != nil {
+	if err := parseOnlyFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q: fuzz takes only flags", fs.Arg(0))
 	}
 	switch {
 	case f.count < 0:

@@ -174,22 +174,16 @@ func readPersona(path string) (profile.Persona, error) {
 
 func profilePersona(e *env, args []string) error {
 	flags := newFlags(e, "profile persona", "")
-	if err := parseFlags(flags, args); err != nil {
+	if err := parseOnlyFlags(flags, args); err != nil {
 		return err
-	}
-	if flags.NArg() != 0 {
-		return usagef("unexpected argument %q: persona takes none", flags.Arg(0))
 	}
 	return encodeJSON(e.stdout, profile.DefaultPersona())
 }
 
 func profileChips(e *env, args []string) error {
 	flags := newFlags(e, "profile chips", "")
-	if err := parseFlags(flags, args); err != nil {
+	if err := parseOnlyFlags(flags, args); err != nil {
 		return err
-	}
-	if flags.NArg() != 0 {
-		return usagef("unexpected argument %q: chips takes none", flags.Arg(0))
 	}
 	w := e.stdout
 	for _, c := range profile.Chips() {

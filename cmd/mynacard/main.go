@@ -235,6 +235,17 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseOnlyFlags is parseFlags for a command that takes nothing but flags.
+func parseOnlyFlags(fs *flag.FlagSet, args []string) error {
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q: %s takes only flags", fs.Arg(0), fs.Name())
+	}
+	return nil
+}
+
 // openCardFile locks the card file before reading it, so no other process
 // can change its counters while this one holds the card, and returns the
 // card, saving every change back to path. The caller unlocks when done.
