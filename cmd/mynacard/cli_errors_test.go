@@ -153,6 +153,10 @@ func TestCommandLineErrors(t *testing.T) {
 		{[]string{"serve", "--hostile", "1", "--hostile-rate", "0", card}, 2, "--hostile-rate 0"},
 		{[]string{"serve", "--hostile", "1", "--hostile-mutations", "melt", card}, 2, `unknown mutation "melt"`},
 		{[]string{"serve", "--reversed", "127.0.0.1:9", "--port", "5", card}, 2, "--port is the port vpcd listens on"},
+		{[]string{"run", "--bogus", "--", "true"}, 2, "-bogus"},
+		{[]string{"matrix", "--bogus", "--", "true"}, 2, "-bogus"},
+		{[]string{"fuzz-client", "--bogus", "--", "true"}, 2, "-bogus"},
+		{[]string{"ctl", card, "status", "--bogus"}, 2, "-bogus"},
 		{[]string{"serve", missing}, 1, "missing.json"},
 		{[]string{"serve", corrupt}, 1, "corrupt.json"},
 		{[]string{"serve", dirCard}, 1, "not a regular file"},
@@ -180,7 +184,7 @@ func TestCommandLineErrors(t *testing.T) {
 	before, files := sum(), dirList(t, dir)
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			code, _, stderr := runCLI(t, tt.args...)
+			code, stdout, stderr := runCLI(t, tt.args...)
 			lines := strings.Split(strings.TrimSuffix(stderr, "\n"), "\n")
 			if code != tt.code || len(lines) != 1 || !strings.Contains(stderr, tt.want) {
 				t.Errorf("exit %d, stderr %q; want exit %d and one line saying %q", code, stderr, tt.code, tt.want)
@@ -193,6 +197,9 @@ func TestCommandLineErrors(t *testing.T) {
 			}
 			if tt.code == 2 && !strings.Contains(stderr, "for usage") && !strings.Contains(stderr, "for the list") {
 				t.Errorf("usage error %q does not say where the usage is", stderr)
+			}
+			if tt.code == 2 && stdout != "" {
+				t.Errorf("usage error printed %d bytes on stdout besides its line on stderr:\n%s", len(stdout), stdout)
 			}
 			if sum() != before {
 				t.Fatal("the card file changed")
@@ -224,11 +231,15 @@ func TestHelpAndVersion(t *testing.T) {
 		{"help", "conformance"}, {"conformance", "-h"}, {"fuzz", "--help"},
 		{"help", "issuer"}, {"issuer", "-h"}, {"profile", "-h"}, {"profile", "new", "-h"},
 		{"apdu", "-h"}, {"serve", "-h"}, {"demo", "-h"},
+		{"run", "-h"}, {"matrix", "-h"}, {"fuzz-client", "-h"}, {"ctl", "-h"},
 		{"--version"},
 	} {
 		code, stdout, stderr := runCLI(t, args...)
 		if code != 0 || stdout == "" || stderr != "" {
 			t.Errorf("%q: exit %d, stdout %d bytes, stderr %q; want 0, the help on stdout and nothing on stderr", args, code, len(stdout), stderr)
+		}
+		if n := strings.Count(stdout, "usage: mynacard"); n > 1 {
+			t.Errorf("%q: the usage is printed %d times:\n%s", args, n, stdout)
 		}
 		if strings.Contains(stdout, "[flags] [flags]") {
 			t.Errorf("%q: usage line says [flags] twice:\n%s", args, stdout)

@@ -225,7 +225,14 @@ func addHelp(e *env, fs *flag.FlagSet, help string) {
 // parseFlags parses args, turning flag's own errors into usage errors.
 // -h prints the help, to stdout, and gives flag.ErrHelp (exit 0).
 func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	// flag calls Usage itself on -h and on every bad flag; the help is
+	// printed here for -h alone, so that a bad flag gives one line on
+	// stderr and nothing on stdout.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fs.Usage()
 			return err
