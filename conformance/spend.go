@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/internal/columns"
 )
 
 // KeySpend is what one run cost one key of the card.
@@ -68,6 +69,7 @@ func writeSpent(w io.Writer, spent []KeySpend) {
 		return
 	}
 	fmt.Fprintln(w, "\nspent:")
+	var rows [][]string
 	for _, s := range spent {
 		state := ""
 		switch {
@@ -76,9 +78,10 @@ func writeSpent(w io.Writer, spent []KeySpend) {
 		case s.After == 0:
 			state = ": blocked"
 		}
-		fmt.Fprintf(w, "  %-11s %-22s %d wrong %s counted; tries left %s → %s%s\n",
-			s.Key, s.Name, s.WrongTries, plural(s.WrongTries, "try", "tries"), counterText(s.Before), counterText(s.After), state)
+		rows = append(rows, []string{"  " + s.Key, s.Name, fmt.Sprintf("%d wrong %s counted; tries left %s → %s%s",
+			s.WrongTries, plural(s.WrongTries, "try", "tries"), counterText(s.Before), counterText(s.After), state)})
 	}
+	columns.Write(w, rows, 1)
 }
 
 func counterText(n int) string {

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode"
 
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/contactless"
 	"github.com/mynacard/mynacard/emulator/profile"
+	"github.com/mynacard/mynacard/internal/columns"
 )
 
 func init() {
@@ -147,44 +147,7 @@ func writeDemo(w io.Writer, p profile.Persona, names []string, cards []contactle
 	for _, c := range cards {
 		atr = append(atr, fmt.Sprintf("%X", c.ATR()))
 	}
-	return writeColumns(w, append(rows, atr))
-}
-
-// writeColumns aligns cells by their width on a terminal, where CJK
-// characters take two columns (text/tabwriter counts them as one).
-func writeColumns(w io.Writer, rows [][]string) error {
-	var widths []int
-	for _, r := range rows {
-		for i, cell := range r {
-			if i == len(widths) {
-				widths = append(widths, 0)
-			}
-			widths[i] = max(widths[i], displayWidth(cell))
-		}
-	}
-	var sb strings.Builder
-	for _, r := range rows {
-		for i, cell := range r {
-			sb.WriteString(cell)
-			if i < len(r)-1 {
-				sb.WriteString(strings.Repeat(" ", widths[i]-displayWidth(cell)+2))
-			}
-		}
-		sb.WriteByte('\n')
-	}
-	_, err := io.WriteString(w, sb.String())
-	return err
-}
-
-func displayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		n++
-		if unicode.In(r, unicode.Han, unicode.Hiragana, unicode.Katakana) || r >= 0xFF01 && r <= 0xFF60 || r == 0x3000 {
-			n++
-		}
-	}
-	return n
+	return columns.Write(w, append(rows, atr), 2)
 }
 
 // demoAnswer summarises a response in a table cell: the status word and
