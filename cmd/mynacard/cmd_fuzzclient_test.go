@@ -18,23 +18,33 @@ import (
 )
 
 // buildClients builds the planted-bug clients of testdata/fuzzclient: the
-// C one with AddressSanitizer against libpcsclite, the Go one with
-// ebfe/scard. It skips (fails under CI=true) without gcc or winscard.h.
-func buildClients(t *testing.T) (asan, goclient string) {
+// C ones against libpcsclite, one with AddressSanitizer and one with
+// UndefinedBehaviorSanitizer (aborting at the first report), the Go one
+// with ebfe/scard. It skips (fails under CI=true) without gcc, its
+// sanitizer runtimes or winscard.h.
+func buildClients(t *testing.T) (asan, ubsan, goclient string) {
 	t.Helper()
 	dir := t.TempDir()
-	asan, goclient = filepath.Join(dir, "asanclient"), filepath.Join(dir, "goclient")
-	cc := exec.Command("gcc", "-fsanitize=address", "-g", "-o", asan, "testdata/fuzzclient/asanclient.c", "-I/usr/include/PCSC", "-lpcsclite")
-	if out, err := cc.CombinedOutput(); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("gcc: %v\n%s", err, out)
+	asan, ubsan, goclient = filepath.Join(dir, "asanclient"), filepath.Join(dir, "ubsanclient"), filepath.Join(dir, "goclient")
+	for _, c := range []struct {
+		out   string
+		flags []string
+	}{
+		{asan, []string{"-fsanitize=address"}},
+		{ubsan, []string{"-fsanitize=undefined", "-fno-sanitize-recover=all"}},
+	} {
+		args := append(c.flags, "-g", "-o", c.out, "testdata/fuzzclient/"+filepath.Base(c.out)+".c", "-I/usr/include/PCSC", "-lpcsclite")
+		if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
+			if os.Getenv("CI") == "true" {
+				t.Fatalf("gcc %s: %v\n%s", c.flags, err, out)
+			}
+			t.Skipf("no gcc %s with libpcsclite-dev: %v\n%s", c.flags, err, out)
 		}
-		t.Skipf("no gcc -fsanitize=address with libpcsclite-dev: %v\n%s", err, out)
 	}
 	if out, err := exec.Command("go", "build", "-o", goclient, "./testdata/fuzzclient/goclient").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	return asan, goclient
+	return asan, ubsan, goclient
 }
 
 // runFuzzClientTest runs mynacard fuzz-client and returns its exit status and
@@ -59,13 +69,14 @@ func runFuzzClientTest(t *testing.T, out string, args ...string) (int, []clientF
 
 func TestFuzzClientFindsPlantedBugs(t *testing.T) {
 	needPrivatePCSCD(t)
-	asan, goclient := buildClients(t)
+	asan, ubsan, goclient := buildClients(t)
 	for _, tt := range []struct {
 		name   string
 		client []string
 		want   map[string]bool // the finding kinds
 	}{
 		{"c-asan", []string{asan}, map[string]bool{findASan: true}},
+		{"c-ubsan", []string{ubsan}, map[string]bool{findUBSan: true}},
 		{"go", []string{goclient}, map[string]bool{findPanic: true, findHang: true}},
 		{"go-correct", []string{goclient, "-correct"}, map[string]bool{}},
 	} {
