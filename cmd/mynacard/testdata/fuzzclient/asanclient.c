@@ -11,16 +11,14 @@
 int main(void) {
 	if (connect_reader() != 0) return 2;
 	if (select_jpki(0x0A) != 0) return 1;
-	static const unsigned char head[] = {0x00, 0xB0, 0x00, 0x00, 0x04};
-	long n = transmit(head, sizeof head);
-	if (!ok(n) || n < 6 || rsp[0] != 0x30 || rsp[1] != 0x82) return 1;
-	size_t total = 4 + ((size_t)rsp[2] << 8 | rsp[3]);
+	size_t total = der_size();
+	if (total == 0) return 1;
 	unsigned char *cert = malloc(total);
 	size_t off = 0;
 	while (off < total) {
 		size_t want = total - off > 256 ? 256 : total - off;
 		unsigned char rb[] = {0x00, 0xB0, (unsigned char)(off >> 8), (unsigned char)off, (unsigned char)want};
-		n = transmit(rb, sizeof rb);
+		long n = transmit(rb, sizeof rb);
 		if (!ok(n) || n == 2) {
 			free(cert);
 			return 1;

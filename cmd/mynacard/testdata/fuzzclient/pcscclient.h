@@ -40,3 +40,13 @@ static int select_jpki(unsigned char fid) {
 	const unsigned char ef[] = {0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, fid};
 	return ok(transmit(ap, sizeof ap)) && ok(transmit(ef, sizeof ef)) ? 0 : -1;
 }
+
+/* der_size reads the 4-byte header (30 82 LL LL) of the selected file's
+ * DER certificate and returns the size it claims, header included; 0 if
+ * the header is not one. */
+static size_t der_size(void) {
+	static const unsigned char head[] = {0x00, 0xB0, 0x00, 0x00, 0x04};
+	long n = transmit(head, sizeof head);
+	if (!ok(n) || n < 6 || rsp[0] != 0x30 || rsp[1] != 0x82) return 0;
+	return 4 + ((size_t)rsp[2] << 8 | rsp[3]);
+}

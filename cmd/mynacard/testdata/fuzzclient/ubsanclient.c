@@ -13,10 +13,8 @@
 int main(void) {
 	if (connect_reader() != 0) return 2;
 	if (select_jpki(0x0B) != 0) return 1;
-	static const unsigned char head[] = {0x00, 0xB0, 0x00, 0x00, 0x04};
-	long n = transmit(head, sizeof head);
-	if (!ok(n) || n < 6 || rsp[0] != 0x30 || rsp[1] != 0x82) return 1;
-	size_t total = 4 + ((size_t)rsp[2] << 8 | rsp[3]);
+	size_t total = der_size();
+	if (total == 0) return 1;
 	unsigned chunks = (unsigned)((total + 255) / 256);
 	unsigned all = (1u << chunks) - 1; /* the planted bug: chunks may be 32 or more */
 	unsigned have = 0;
@@ -24,7 +22,7 @@ int main(void) {
 	for (unsigned c = 0; c < chunks; c++) {
 		size_t off = (size_t)c * 256, want = total - off > 256 ? 256 : total - off;
 		unsigned char rb[] = {0x00, 0xB0, (unsigned char)(off >> 8), (unsigned char)off, (unsigned char)want};
-		n = transmit(rb, sizeof rb);
+		long n = transmit(rb, sizeof rb);
 		if (!ok(n) || (size_t)n - 2 != want) {
 			free(cert);
 			return 1;
