@@ -124,7 +124,7 @@ func chipCard(c profile.Chip) (contactless.Card, error) {
 	if err != nil {
 		return nil, err
 	}
-	return profile.Present(s, card), nil
+	return profile.Present(s, card, contactless.Part3), nil
 }
 
 // demoReaderSteps follow the card sequence: what the reader reports, the

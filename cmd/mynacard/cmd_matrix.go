@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/contactless"
 	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/internal/junit"
 	"github.com/mynacard/mynacard/internal/logging"
@@ -138,6 +139,7 @@ type matrixFlags struct {
 	kinds, chips, expect, junit string
 	jsonOut                     bool
 	pull                        pullAfter
+	style                       *contactless.Style
 	timeout                     time.Duration
 	level                       string
 }
@@ -152,6 +154,7 @@ func runMatrix(e *env, args []string) error {
 	fs.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to `FILE` (- for stdout, instead of the table)")
 	fs.BoolVar(&f.jsonOut, "json", false, "write the results as JSON instead of the table")
 	fs.Var(&f.pull, "pull-after", "pulled cell: remove the card after `N` APDUs, or after a duration such as 500ms")
+	f.style = readerStyleFlag(fs)
 	fs.DurationVar(&f.timeout, "timeout", time.Minute, "kill CMD after `D` in a cell (its status is then 124)")
 	fs.StringVar(&f.level, "log-level", "warn", "log level of the served card: debug, info, warn or error")
 	if err := parseFlags(fs, args); err != nil {
@@ -186,7 +189,7 @@ func runMatrix(e *env, args []string) error {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	mb, err := startMatrixBed(log)
+	mb, err := startMatrixBed(*f.style, log)
 	if err != nil {
 		return err
 	}
@@ -244,14 +247,15 @@ type matrixBed struct {
 	bed    *testbed.Bed
 	served vpcd.Card
 	pull   *puller
+	style  contactless.Style // of the reader of a contactless chip's cell
 }
 
-func startMatrixBed(log logrus.FieldLogger) (*matrixBed, error) {
+func startMatrixBed(style contactless.Style, log logrus.FieldLogger) (*matrixBed, error) {
 	card, err := testbed.NewCard(emulator.KindNormal)
 	if err != nil {
 		return nil, err
 	}
-	mb := &matrixBed{}
+	mb := &matrixBed{style: style}
 	mb.pull = &puller{left: -1, pull: func() { mb.bed.Do(control.Request{Op: "remove"}) }}
 	// The first card is of a contact chip, so c is the served card
 	// itself; each cell puts it behind the reader its chip needs.
@@ -276,7 +280,7 @@ func (mb *matrixBed) load(st *emulator.State) error {
 	if err != nil {
 		return err
 	}
-	mb.pull.setFront(profile.Present(st, mb.served))
+	mb.pull.setFront(profile.Present(st, mb.served, mb.style))
 	for _, r := range []control.Request{{Op: "hostile"}, {Op: "insert"}} {
 		if _, err := mb.bed.Do(r); err != nil {
 			return err

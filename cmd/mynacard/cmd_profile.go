@@ -18,6 +18,7 @@ import (
 	"github.com/mynacard/mynacard/conformance"
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/cardfile"
+	"github.com/mynacard/mynacard/emulator/contactless"
 	"github.com/mynacard/mynacard/emulator/profile"
 )
 
@@ -68,6 +69,14 @@ func kindNames() string {
 		names = append(names, string(k))
 	}
 	return strings.Join(names, ", ")
+}
+
+// readerStyleFlag adds --reader-style: how the reader of a contactless
+// chip builds its ATR (docs/chips.md, "Contactless presentation").
+func readerStyleFlag(fs *flag.FlagSet) *contactless.Style {
+	s := contactless.Part3
+	fs.Var(&s, "reader-style", "how the reader of a contactless chip builds the ATR: part3 (PC/SC part 3, no PUPI, the same every tap) or atqb (the whole ATQB, PUPI included, in 12 historical bytes; changes every tap)")
+	return &s
 }
 
 func chipNames() string {

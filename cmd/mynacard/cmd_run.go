@@ -14,6 +14,7 @@ import (
 
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/cardfile"
+	"github.com/mynacard/mynacard/emulator/contactless"
 	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/internal/logging"
 	"github.com/mynacard/mynacard/vpcd/control"
@@ -49,7 +50,7 @@ namespace, otherwise in an unprivileged user namespace.
 type runCard struct{ kind, file string }
 
 func runRun(e *env, args []string) error {
-	fs := newFlags(e, "run", "[--kind K | --card FILE]... [--chip C] [--ephemeral] [--timeout D] -- CMD [ARGS...]")
+	fs := newFlags(e, "run", "[--kind K | --card FILE]... [--chip C] [--reader-style S] [--ephemeral] [--timeout D] -- CMD [ARGS...]")
 	addHelp(e, fs, runHelp)
 	var specs []runCard
 	fs.Func("kind", "put a fresh in-memory card of `KIND` in a reader: "+kindList(), func(s string) error {
@@ -64,6 +65,7 @@ func runRun(e *env, args []string) error {
 		return nil
 	})
 	chip := fs.String("chip", "", "chip generation of the --kind cards (their ATR and capabilities), see 'mynacard profile chips' (default "+string(profile.DefaultChip)+")")
+	style := readerStyleFlag(fs)
 	ephemeral := fs.Bool("ephemeral", false, "keep card files' changes in memory; the files are only read")
 	timeout := fs.Duration("timeout", 0, "kill CMD after `D` (e.g. 30s) and exit 124; 0 waits for ever")
 	level := fs.String("log-level", "warn", "log level of the served cards: debug (one line per APDU), info, warn or error")
@@ -97,7 +99,7 @@ func runRun(e *env, args []string) error {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	cards, closeCards, err := openRunCards(specs, profile.Chip(*chip), *ephemeral, log)
+	cards, closeCards, err := openRunCards(specs, profile.Chip(*chip), *style, *ephemeral, log)
 	if err != nil {
 		return err
 	}
@@ -113,10 +115,10 @@ func runRun(e *env, args []string) error {
 	return exitWith(status)
 }
 
-// openRunCards makes the cards of specs, the --kind ones presenting chip;
-// closeCards saves the card files
+// openRunCards makes the cards of specs, the --kind ones presenting chip,
+// each contactless one behind a reader of style; closeCards saves the card files
 // (as serve does at exit) and unlocks them.
-func openRunCards(specs []runCard, chip profile.Chip, ephemeral bool, log logrus.FieldLogger) (cards []testbed.Card, closeCards func() error, err error) {
+func openRunCards(specs []runCard, chip profile.Chip, style contactless.Style, ephemeral bool, log logrus.FieldLogger) (cards []testbed.Card, closeCards func() error, err error) {
 	var closers []func() error
 	closeCards = func() error {
 		var errs []error
@@ -127,7 +129,7 @@ func openRunCards(specs []runCard, chip profile.Chip, ephemeral bool, log logrus
 	}
 	for i, s := range specs {
 		opt := emulator.WithLogger(log.WithFields(logrus.Fields{"slot": i}))
-		var c testbed.Card
+		c := testbed.Card{ReaderStyle: style}
 		switch {
 		case s.kind != "":
 			c.Name = s.kind

@@ -270,3 +270,20 @@ func TestRunChip(t *testing.T) {
 		}
 	}
 }
+
+// TestRunReaderStyle checks that --reader-style atqb puts the whole ATQB,
+// PUPI included, in the ATR a client reads, and that an unknown style is
+// a usage error naming the styles.
+func TestRunReaderStyle(t *testing.T) {
+	needPrivatePCSCD(t)
+	if _, err := exec.LookPath("opensc-tool"); err != nil {
+		t.Skip("opensc-tool (Debian package opensc) is not installed")
+	}
+	code, stdout, stderr := runMyna(t, "run", "--chip", "jpki-07", "--reader-style", "atqb", "--", "opensc-tool", "-r", "0", "-a")
+	if got := strings.TrimSpace(stdout); code != 0 || !strings.HasPrefix(got, "3b:8c:80:01:50:") || !strings.HasSuffix(got, ":00:00:41:e0:b3:81:a1:"+got[len(got)-2:]) {
+		t.Errorf("run --reader-style atqb: exit %d, ATR %s, want 3b:8c:80:01:50, the PUPI, 00:00:41:e0:b3:81:a1 and TCK\n%s", code, got, stderr)
+	}
+	if code, _, stderr := runMyna(t, "run", "--reader-style", "part4", "--", "true"); code != 2 || !strings.Contains(stderr, "part3 or atqb") {
+		t.Errorf("run --reader-style part4: exit %d, want 2 and the styles\n%s", code, stderr)
+	}
+}

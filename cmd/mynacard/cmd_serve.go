@@ -54,6 +54,7 @@ func runServe(e *env, args []string) error {
 	hostileFlag := fs.String("hostile", "", "mutate answers from `SEED` (a number) to fuzz host software; each mutation is logged (docs/fuzzing.md)")
 	hostileRate := fs.Int("hostile-rate", 4, "with --hostile, mutate one answer in `N` (1: every answer)")
 	hostileSet := fs.String("hostile-mutations", "", "with --hostile, comma-separated `names` of the mutations to draw from (default all: "+strings.Join(hostile.Mutations(), ", ")+")")
+	style := readerStyleFlag(fs)
 	paths, err := parseInterspersed(fs, args)
 	if err != nil {
 		return err
@@ -133,7 +134,7 @@ func runServe(e *env, args []string) error {
 		if *reversed != "" {
 			addr = net.JoinHostPort(host, strconv.Itoa(revPort+i))
 		}
-		sc.ctl = control.NewCard(p, vpcd.ReaderName(sc.slot), sc.card, addr, sc.logger(log))
+		sc.ctl = control.NewCard(p, vpcd.ReaderName(sc.slot), sc.card, addr, *style, sc.logger(log))
 		sc.srv = sc.ctl.Server
 		sc.srv.Reversed = *reversed != ""
 		if *hostileFlag != "" {

@@ -4,6 +4,11 @@
 // pseudo-APDU (card.md §1.2). The card's commands pass through unchanged.
 package contactless
 
+import (
+	"fmt"
+	"slices"
+)
+
 // ATQB is what a Type B card answers REQB/WUPB with (ISO/IEC 14443-3),
 // less the PUPI, which the card draws at random on each activation, and
 // with the MBLI of its answer to ATTRIB, which the reader also reports.
@@ -26,6 +31,21 @@ const (
 	// "3B 8C 80 01 50 .. .. .. .." entries do; the ATR changes every tap.
 	WholeATQB Style = "atqb"
 )
+
+// Styles are the styles a reader can have, the default first.
+var Styles = []Style{Part3, WholeATQB}
+
+// String is the style's name, as --reader-style takes it.
+func (s Style) String() string { return string(s) }
+
+// Set reads a style's name, so that a Style is a flag.Value.
+func (s *Style) Set(name string) error {
+	if !slices.Contains(Styles, Style(name)) {
+		return fmt.Errorf("want %s or %s", Part3, WholeATQB)
+	}
+	*s = Style(name)
+	return nil
+}
 
 // atqbHeader is the first byte of every ATQB (ISO/IEC 14443-3).
 const atqbHeader = 0x50

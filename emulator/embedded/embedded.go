@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/contactless"
 	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/vpcd"
 )
@@ -30,13 +31,13 @@ func New(name string, s *emulator.State) (*Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("embedded card %s: %w", name, err)
 	}
-	return &Target{name: name, initial: s.Clone(), card: c, start: c.Checkpoint(), cur: profile.Present(s, c)}, nil
+	return &Target{name: name, initial: s.Clone(), card: c, start: c.Checkpoint(), cur: profile.Present(s, c, contactless.Part3)}, nil
 }
 
 // Wrap sends every later command through w(card), e.g. to plant a bug or
 // to make the card hostile; a contactless chip's reader stays in front.
 func (t *Target) Wrap(w func(*emulator.Card) vpcd.Card) {
-	t.cur = profile.Present(t.initial, w(t.card))
+	t.cur = profile.Present(t.initial, w(t.card), contactless.Part3)
 }
 
 func (t *Target) Name() string { return t.name }

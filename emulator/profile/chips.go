@@ -245,14 +245,14 @@ func SetChip(s *emulator.State, c Chip) error {
 }
 
 // Present puts a served card in the reader its chip is read through: for
-// a contactless chip a PC/SC part 3 reader (package contactless), which
-// builds the ATR from the ATQB, draws a PUPI per activation from
-// crypto/rand and answers GET UID; a contact chip, or a card file naming
-// no chip, is served as it is.
-func Present(st *emulator.State, c contactless.Card) contactless.Card {
+// a contactless chip a contactless reader of style s (package
+// contactless), which builds the ATR from the ATQB, draws a PUPI per
+// activation from crypto/rand and answers GET UID; a contact chip, or a
+// card file naming no chip, is served as it is.
+func Present(st *emulator.State, c contactless.Card, s contactless.Style) contactless.Card {
 	spec, err := Chip(st.Chip).Spec()
 	if err != nil || spec.ATQB == nil {
 		return c
 	}
-	return contactless.NewReader(c, *spec.ATQB, contactless.Part3, rand.Reader)
+	return contactless.NewReader(c, *spec.ATQB, s, rand.Reader)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/contactless"
 )
 
 // TestContactlessATRs: each contactless preset keeps its ATQB, and the
@@ -33,7 +34,8 @@ func TestContactlessATRs(t *testing.T) {
 		if !bytes.Equal(c.ATR, want) {
 			t.Errorf("%s: preset ATR % X, observed % X", c.Name, c.ATR, want)
 		}
-		r := Present(chipCard(t, c.Name))
+		st, card := chipCard(t, c.Name)
+		r := Present(st, card, contactless.Part3)
 		for range 2 {
 			r.Reset() // a new tap, a new PUPI: the part 3 ATR does not show it
 			if !bytes.Equal(r.ATR(), want) {
@@ -61,14 +63,15 @@ func TestPresent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := Present(st, card); got != card {
+		if got := Present(st, card, contactless.Part3); got != card {
 			t.Errorf("chip %q: served through %T", chip, got)
 		}
 		if d := cmp.Diff([]byte{0x6E, 0x00}, card.Transmit(uid)); d != "" {
 			t.Errorf("chip %q: GET UID on contact (-want +got):\n%s", chip, d)
 		}
 	}
-	r := Present(chipCard(t, "jpki-08"))
+	st, card := chipCard(t, "jpki-08")
+	r := Present(st, card, contactless.Part3)
 	seen := map[string]bool{}
 	for range 4 {
 		got, err := apdu.ParseResponse(r.Transmit(uid))

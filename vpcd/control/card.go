@@ -6,6 +6,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/contactless"
 	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/fuzz/hostile"
 	"github.com/mynacard/mynacard/vpcd"
@@ -30,11 +31,12 @@ type Card struct {
 
 // NewCard serves c as the card of a vpcd.Server dialling (or, reversed,
 // listening on) addr; run the Server to put it in the reader. A card of a
-// contactless chip is read through a contactless reader (profile.Present):
-// a fresh PUPI on every insertion, and GET UID. A nil log logs nothing.
-func NewCard(name, reader string, c *emulator.Card, addr string, log logrus.FieldLogger) *Card {
+// contactless chip is read through a contactless reader of style s
+// (profile.Present): a fresh PUPI on every insertion, and GET UID. A nil
+// log logs nothing.
+func NewCard(name, reader string, c *emulator.Card, addr string, s contactless.Style, log logrus.FieldLogger) *Card {
 	cc := &Card{Name: name, Reader: reader, Card: c, log: log, front: c}
-	cc.Server = &vpcd.Server{Card: profile.Present(c.Snapshot(), cc), Addr: addr, Log: log}
+	cc.Server = &vpcd.Server{Card: profile.Present(c.Snapshot(), cc, s), Addr: addr, Log: log}
 	return cc
 }
 

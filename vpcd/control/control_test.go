@@ -16,6 +16,7 @@ import (
 
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/contactless"
 	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/vpcd/control"
 	"github.com/mynacard/mynacard/vpcd/pcsctest"
@@ -27,7 +28,7 @@ import (
 func TestRequests(t *testing.T) {
 	card := pcsctest.Card(t, emulator.KindNormal)
 	path := filepath.Join(t.TempDir(), "ctl.sock")
-	srv, err := control.Listen(path, []*control.Card{control.NewCard("normal", "Virtual PCD 00 00", card, "127.0.0.1:1", nil)}, nil)
+	srv, err := control.Listen(path, []*control.Card{control.NewCard("normal", "Virtual PCD 00 00", card, "127.0.0.1:1", contactless.Part3, nil)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/mynacard/mynacard/emulator"
+	"github.com/mynacard/mynacard/emulator/contactless"
 	"github.com/mynacard/mynacard/emulator/profile"
 	"github.com/mynacard/mynacard/vpcd"
 	"github.com/mynacard/mynacard/vpcd/control"
@@ -52,6 +53,9 @@ type Card struct {
 	// contactless reader of a contactless chip): to count or mutate
 	// exchanges, as matrix and fuzz-client do.
 	Wrap func(vpcd.Card) vpcd.Card
+	// ReaderStyle is how the reader of a contactless chip builds its ATR
+	// (package contactless); empty is contactless.Part3.
+	ReaderStyle contactless.Style
 }
 
 // NewCard returns a fresh in-memory card of kind k with the default
@@ -113,7 +117,7 @@ func Start(o Options) (*Bed, error) {
 		if o.Log != nil {
 			log = o.Log.WithFields(logrus.Fields{"card": c.Name, "slot": i})
 		}
-		cc := control.NewCard(c.Name, d.ReaderName(i), c.Card, d.Addr(i), log)
+		cc := control.NewCard(c.Name, d.ReaderName(i), c.Card, d.Addr(i), c.ReaderStyle, log)
 		if c.Wrap != nil {
 			cc.Server.Card = c.Wrap(cc.Server.Card)
 		}
