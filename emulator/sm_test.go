@@ -198,6 +198,7 @@ func TestSecureMessaging(t *testing.T) {
 		{"another key", wrong, wantWrong},
 		{"not a cryptogram", make([]byte, 256), apdu.SWWrongData},
 		{"at or above the modulus", bytes.Repeat([]byte{0xFF}, 256), apdu.SWUnknown},
+		{"the modulus itself", pub.N.FillBytes(make([]byte, 256)), apdu.SWUnknown},
 		{"CCS key only (81)", oaep(t, pub, append([]byte{0xA0, 0x22, 0x81, 0x20}, seed...)), apdu.SWWrongData},
 		{"both keys (80, 81)", oaep(t, pub, append(append(append([]byte{0xA0, 0x44, 0x80, 0x20}, seed...), 0x81, 0x20), seed...)), apdu.SWWrongData},
 		{"short seed", oaep(t, pub, []byte{0xA0, 0x12, 0x80, 0x10, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16}), apdu.SWWrongData},
