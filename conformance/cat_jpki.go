@@ -219,51 +219,27 @@ func jpkiCases() []Case {
 		{ID: "JPKI-SIG-007", Title: "signature schemes P1=01..05 (bare hash, SHA-256 DigestInfo, PSS) verify with the auth certificate", Spec: "§5.1",
 			Needs: []emulator.FileRef{emulator.JPKIAuthPIN},
 			Run: func(t *T) {
-				pub := t.rsaKey(t.cert(emulator.JPKIAuthCert))
-				t.Unlock(emulator.JPKIAuthPIN)
-				t.SelectEF(emulator.JPKIAuthKey.FID())
 				h := sha256.Sum256(testMessage)
-				pss := &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}
-				for _, s := range []struct {
-					p1     byte
-					input  []byte
-					verify func(sig []byte) error
-				}{
-					{0x01, testMessage, func(sig []byte) error { return rsa.VerifyPKCS1v15(pub, crypto.Hash(0), h[:], sig) }},
-					{0x02, h[:], func(sig []byte) error { return rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig) }},
-					{0x03, testMessage, func(sig []byte) error { return rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig) }},
-					{0x04, h[:], func(sig []byte) error { return rsa.VerifyPSS(pub, crypto.SHA256, h[:], sig, pss) }},
-					{0x05, testMessage, func(sig []byte) error { return rsa.VerifyPSS(pub, crypto.SHA256, h[:], sig, pss) }},
-				} {
-					if err := s.verify(t.sign(s.p1, s.input)); err != nil {
-						t.Errorf("P1=%02X signature does not verify: %v", s.p1, err)
-					}
-				}
+				t.authSchemesVerify([]schemeInput{
+					{0x01, testMessage, h[:]},
+					{0x02, h[:], h[:]},
+					{0x03, testMessage, h[:]},
+					{0x04, h[:], h[:]},
+					{0x05, testMessage, h[:]},
+				})
 			}},
 		{ID: "JPKI-SIG-011", Title: "each signature scheme takes its longest input: 245 bytes for P1=00, the 255 a short Lc carries for P1=01, 03 and 05", Spec: "§5.1",
 			Needs: []emulator.FileRef{emulator.JPKIAuthPIN},
 			Run: func(t *T) {
-				pub := t.rsaKey(t.cert(emulator.JPKIAuthCert))
-				t.Unlock(emulator.JPKIAuthPIN)
-				t.SelectEF(emulator.JPKIAuthKey.FID())
 				raw := bytes.Repeat([]byte{0x5A}, 245)
 				long := bytes.Repeat([]byte{0xA5}, 255)
 				h := sha256.Sum256(long)
-				pss := &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto}
-				for _, s := range []struct {
-					p1     byte
-					input  []byte
-					verify func(sig []byte) error
-				}{
-					{0x00, raw, func(sig []byte) error { return rsa.VerifyPKCS1v15(pub, crypto.Hash(0), raw, sig) }},
-					{0x01, long, func(sig []byte) error { return rsa.VerifyPKCS1v15(pub, crypto.Hash(0), h[:], sig) }},
-					{0x03, long, func(sig []byte) error { return rsa.VerifyPKCS1v15(pub, crypto.SHA256, h[:], sig) }},
-					{0x05, long, func(sig []byte) error { return rsa.VerifyPSS(pub, crypto.SHA256, h[:], sig, pss) }},
-				} {
-					if err := s.verify(t.sign(s.p1, s.input)); err != nil {
-						t.Errorf("P1=%02X over %d bytes does not verify: %v", s.p1, len(s.input), err)
-					}
-				}
+				t.authSchemesVerify([]schemeInput{
+					{0x00, raw, raw},
+					{0x01, long, h[:]},
+					{0x03, long, h[:]},
+					{0x05, long, h[:]},
+				})
 			}},
 		{ID: "JPKI-SEC-001", Title: "re-SELECT of the JPKI AP clears the verified auth PIN (sign then 6982)", Spec: "§7.2",
 			Needs: []emulator.FileRef{emulator.JPKIAuthPIN},

@@ -133,3 +133,36 @@ func signCases() []Case {
 			}},
 	}
 }
+
+// schemeInput is COMPUTE SIGNATURE data for scheme p1 and what a verifier
+// checks the signature against: the padded bytes for P1=00, the hash for
+// the others (card.md §5.1 table).
+type schemeInput struct {
+	p1          byte
+	input, hash []byte
+}
+
+// authSchemesVerify unlocks the auth key, has it sign each input with its
+// scheme, and verifies every signature with the auth certificate as that
+// scheme pads: P1=00 and 01 bare PKCS#1 v1.5, 02 and 03 a SHA-256
+// DigestInfo, 04 and 05 PSS.
+func (t *T) authSchemesVerify(inputs []schemeInput) {
+	pub := t.rsaKey(t.cert(emulator.JPKIAuthCert))
+	t.Unlock(emulator.JPKIAuthPIN)
+	t.SelectEF(emulator.JPKIAuthKey.FID())
+	for _, in := range inputs {
+		sig := t.sign(in.p1, in.input)
+		var err error
+		switch in.p1 {
+		case 0x00, 0x01:
+			err = rsa.VerifyPKCS1v15(pub, crypto.Hash(0), in.hash, sig)
+		case 0x02, 0x03:
+			err = rsa.VerifyPKCS1v15(pub, crypto.SHA256, in.hash, sig)
+		default:
+			err = rsa.VerifyPSS(pub, crypto.SHA256, in.hash, sig, &rsa.PSSOptions{SaltLength: rsa.PSSSaltLengthAuto})
+		}
+		if err != nil {
+			t.Errorf("P1=%02X over %d bytes does not verify with the auth certificate: %v", in.p1, len(in.input), err)
+		}
+	}
+}
