@@ -8,7 +8,7 @@ PKGS      := ./...
 RACE_PKGS := ./...
 FUZZ_N    ?= 10000
 BIN       := bin/mynacard
-DEB_PKGS  := pcscd vsmartcard-vpcd libpcsclite-dev opensc pcsc-tools
+DEB_PKGS  := pcscd vsmartcard-vpcd libpcsclite-dev opensc pcsc-tools openssl gcc
 
 .PHONY: all deps build cross lint test test-unit test-race fuzz bench demo clean
 
