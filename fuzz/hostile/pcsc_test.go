@@ -5,7 +5,6 @@ package hostile_test
 import (
 	"testing"
 
-	"github.com/ebfe/scard"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/mynacard/mynacard/apdu"
@@ -23,17 +22,7 @@ func TestShortAnswerReachesPCSCClient(t *testing.T) {
 	bed := pcsctest.StartCards(t, testbed.Card{Name: "short", Card: card, Wrap: func(c vpcd.Card) vpcd.Card {
 		return hostile.New(c, 1, nil, hostile.WithRate(1), hostile.WithMutations("short-answer"))
 	}})
-	ctx, err := scard.EstablishContext()
-	if err != nil {
-		t.Fatalf("SCardEstablishContext: %v", err)
-	}
-	defer ctx.Release()
-	c, err := ctx.Connect(bed.Readers()[0], scard.ShareShared, scard.ProtocolAny)
-	if err != nil {
-		t.Fatalf("SCardConnect: %v", err)
-	}
-	defer c.Disconnect(scard.LeaveCard)
-	got, err := c.Transmit(apdu.SelectAID(emulator.AppJPKI.AID()).Bytes())
+	got, err := pcsctest.Connect(t, bed.Readers()[0]).Transmit(apdu.SelectAID(emulator.AppJPKI.AID()).Bytes())
 	if err != nil {
 		t.Fatalf("SCardTransmit: %v", err)
 	}

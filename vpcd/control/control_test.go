@@ -12,8 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ebfe/scard"
-
 	"github.com/mynacard/mynacard/apdu"
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/emulator/contactless"
@@ -101,16 +99,7 @@ func TestRequests(t *testing.T) {
 // PIN answers 69 84, in the session the client opened.
 func TestPINLockedMidSession(t *testing.T) {
 	bed := pcsctest.Start(t, emulator.KindNormal)
-	ctx, err := scard.EstablishContext()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ctx.Release()
-	card, err := ctx.Connect(bed.Readers()[0], scard.ShareShared, scard.ProtocolAny)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer card.Disconnect(scard.LeaveCard)
+	card := pcsctest.Connect(t, bed.Readers()[0])
 	pin := []byte(profile.DefaultPersona().AuthPIN)
 	zero := 0
 	for _, step := range []struct {

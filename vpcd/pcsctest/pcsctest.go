@@ -29,6 +29,9 @@
 //		}
 //	}
 //
+// A test that needs only a connection, not its own PC/SC code, takes one
+// from Connect.
+//
 // Tests skip when pcscd, vpcd or namespaces are missing, and fail instead
 // under CI=true, where a missing stack is a broken build machine.
 package pcsctest
@@ -40,6 +43,8 @@ import (
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"github.com/ebfe/scard"
 
 	"github.com/mynacard/mynacard/emulator"
 	"github.com/mynacard/mynacard/vpcd/pcscd"
@@ -106,6 +111,23 @@ func Daemon(tb testing.TB, slots int) *pcscd.Daemon {
 		}
 	})
 	return d
+}
+
+// Connect opens a shared connection to the card in reader, as a client
+// under test would; the connection and its context end with the test.
+func Connect(tb testing.TB, reader string) *scard.Card {
+	tb.Helper()
+	ctx, err := scard.EstablishContext()
+	if err != nil {
+		tb.Fatalf("pcsctest: SCardEstablishContext: %v", err)
+	}
+	tb.Cleanup(func() { ctx.Release() })
+	card, err := ctx.Connect(reader, scard.ShareShared, scard.ProtocolAny)
+	if err != nil {
+		tb.Fatalf("pcsctest: SCardConnect %s: %v", reader, err)
+	}
+	tb.Cleanup(func() { card.Disconnect(scard.LeaveCard) })
+	return card
 }
 
 // proc is the per-process state: the one directory (and so socket path)
