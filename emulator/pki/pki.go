@@ -417,14 +417,18 @@ func crlDistributionPoint(name []byte) []byte {
 	return sequence(sequence(ctx0(ctx0(directoryName(name)))))
 }
 
-// serialNumber is a positive integer of at most four bytes, the size of
-// the 2023 production root's serial (the 2015 root's is 1).
+// serialNumber is a positive integer of four bytes with the top bit
+// clear, the form of the 2023 production root's serial (06 7C 6A 21).
+// Always four bytes, so that two certificates issued alike have the same
+// size: a client reading one in chunks, and --diff-target comparing two
+// cards, see the same READ BINARY lengths.
 func serialNumber(rnd io.Reader) (*big.Int, error) {
-	n, err := rand.Int(rnd, big.NewInt(1<<31-1))
+	const low = 1 << 24
+	n, err := rand.Int(rnd, big.NewInt(1<<31-low))
 	if err != nil {
 		return nil, fmt.Errorf("pki: serial number: %w", err)
 	}
-	return n.Add(n, big.NewInt(1)), nil
+	return n.Add(n, big.NewInt(low)), nil
 }
 
 // IssuanceID is the CN of a card certificate: the issuance date and eight

@@ -118,8 +118,8 @@ func TestCACertificates(t *testing.T) {
 			if diff := cmp.Diff([]string{"2.5.29.15!", "2.5.29.17", "2.5.29.19!", "2.5.29.31", "2.5.29.14"}, extensionOrder(c)); diff != "" {
 				t.Errorf("extensions (-want +got):\n%s", diff)
 			}
-			if n := c.SerialNumber; n.Sign() <= 0 || len(n.Bytes()) > 4 {
-				t.Errorf("serial %v: want a positive number of at most 4 bytes", n)
+			if n := c.SerialNumber; n.Sign() <= 0 || len(n.Bytes()) != 4 || n.Bit(31) != 0 {
+				t.Errorf("serial %v: want a positive number of 4 bytes, top bit clear", n)
 			}
 		})
 	}
@@ -393,5 +393,19 @@ func TestHolderAltNamesSubstitutePositions(t *testing.T) {
 	}
 	if len(want) > 0 {
 		t.Errorf("missing otherNames %v", want)
+	}
+}
+
+// Every serial has the same four-byte form, so certificates issued alike
+// have one size (a client reading in chunks sees the same lengths).
+func TestSerialNumberFourBytes(t *testing.T) {
+	for range 2000 {
+		n, err := serialNumber(rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(n.Bytes()) != 4 || n.Bit(31) != 0 {
+			t.Fatalf("serial %X: want 4 bytes with the top bit clear", n.Bytes())
+		}
 	}
 }
